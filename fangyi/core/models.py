@@ -1,0 +1,281 @@
+"""Core data: jurisdictions, users and roles, people, the audit log, API tokens."""
+
+import uuid
+from datetime import date
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+
+from fangyi.core import crypto
+from fangyi.core.identity import mask_id_number, mask_phone, normalize_phone, parse_id_number
+from fangyi.core.names import pinyin_keys
+from fangyi.core.roles import Role
+from fangyi.core.scoping import ScopedQuerySet
+
+
+class TimeStampedModel(models.Model):
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class JurisdictionLevel(models.TextChoices):
+    PROVINCE = "province", _("province")
+    CITY = "city", _("city")
+    COUNTY = "county", _("county")
+    TOWN = "town", _("town")
+    VILLAGE = "village", _("village")
+    GROUP = "group", _("group / grid")
+
+
+# Code length → level: national division codes, plus 3 digits for groups/grids below villages.
+LEVEL_BY_CODE_LENGTH = {
+    2: JurisdictionLevel.PROVINCE,
+    4: JurisdictionLevel.CITY,
+    6: JurisdictionLevel.COUNTY,
+    9: JurisdictionLevel.TOWN,
+    12: JurisdictionLevel.VILLAGE,
+    15: JurisdictionLevel.GROUP,
+}
+PARENT_CODE_LENGTH = {4: 2, 6: 4, 9: 6, 12: 9, 15: 12}
+
+
+class JurisdictionQuerySet(ScopedQuerySet):
+    jurisdiction_field = "code"
+
+    def children_of(self, code: str) -> "JurisdictionQuerySet":
+        return self.filter(parent_id=code)
+
+
+class Jurisdiction(models.Model):
+    """A node of the administrative tree, keyed by its division code (the code is the path)."""
+
+    code = models.CharField(_("division code"), max_length=15, primary_key=True)
+    name = models.CharField(_("name"), max_length=60)
+    level = models.CharField(_("level"), max_length=10, choices=JurisdictionLevel.choices)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="children",
+    )
+
+    objects = JurisdictionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("jurisdiction")
+        verbose_name_plural = _("jurisdictions")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.code}）"
+
+    @property
+    def village_code(self) -> str | None:
+        return self.code[:12] if len(self.code) >= 12 else None
+
+
+class User(AbstractUser):
+    """A staff account: one jurisdiction, one role. The role's group grants its permissions."""
+
+    full_name = models.CharField(_("full name"), max_length=50, blank=True)
+    role = models.CharField(_("role"), max_length=30, choices=Role.choices, blank=True)
+    jurisdiction = models.ForeignKey(
+        Jurisdiction, verbose_name=_("jurisdiction"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="users",
+    )
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.full_name or self.username
+
+
+class PersonQuerySet(ScopedQuerySet):
+    scope_permission = "core.view_person"
+
+
+class Sex(models.TextChoices):
+    MALE = "M", _("male")
+    FEMALE = "F", _("female")
+
+
+class Person(TimeStampedModel):
+    """A resident or visitor. ID number and phone are encrypted; look them up by blind index.
+
+    Read the clear values as `person.id_number` / `person.phone`; assign them the same way
+    (assignment validates, fills birth date and sex, and updates the index).
+    """
+
+    external_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(_("name"), max_length=50)
+    name_pinyin = models.CharField(_("name in pinyin"), max_length=200, db_index=True, editable=False)
+    name_initials = models.CharField(_("pinyin initials"), max_length=50, db_index=True, editable=False)
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, blank=True)
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    id_number_cipher = models.BinaryField(null=True, editable=False)
+    id_number_index = models.CharField(max_length=32, null=True, unique=True, editable=False)
+    phone_cipher = models.BinaryField(null=True, editable=False)
+    phone_index = models.CharField(max_length=32, null=True, db_index=True, editable=False)
+    phone_last4 = models.CharField(max_length=4, blank=True, db_index=True, editable=False)
+    household_address = models.CharField(_("household registration address"), max_length=200, blank=True)
+    current_address = models.CharField(_("current address"), max_length=200, blank=True)
+    jurisdiction = models.ForeignKey(
+        Jurisdiction, verbose_name=_("village / group"), on_delete=models.PROTECT, related_name="people",
+    )
+
+    objects = PersonQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+        permissions = [
+            ("reveal_identity", _("Can view a person's full ID number and phone (audited)")),
+            ("export_full_identity", _("Can export unmasked ID numbers and phones (audited)")),
+        ]
+        indexes = [models.Index(fields=["jurisdiction", "name"], name="person_jurisdiction_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        self.name_pinyin, self.name_initials = pinyin_keys(self.name)
+        if kwargs.get("update_fields") is not None and "name" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "name_pinyin", "name_initials"}
+        super().save(*args, **kwargs)
+
+    @cached_property
+    def _clear(self) -> dict[str, str]:
+        return {}
+
+    @property
+    def id_number(self) -> str:
+        if "id_number" not in self._clear:
+            blob = self.id_number_cipher
+            self._clear["id_number"] = crypto.decrypt(blob, "id_number") if blob else ""
+        return self._clear["id_number"]
+
+    @id_number.setter
+    def id_number(self, value: str) -> None:
+        if not value:
+            self.id_number_cipher = self.id_number_index = None
+            self._clear["id_number"] = ""
+            return
+        parsed = parse_id_number(value)
+        self.id_number_cipher = crypto.encrypt(parsed.number, "id_number")
+        self.id_number_index = crypto.blind_index(parsed.number, "id_number")
+        self.birth_date, self.sex = parsed.birth_date, parsed.sex
+        self._clear["id_number"] = parsed.number
+
+    @property
+    def phone(self) -> str:
+        if "phone" not in self._clear:
+            blob = self.phone_cipher
+            self._clear["phone"] = crypto.decrypt(blob, "phone") if blob else ""
+        return self._clear["phone"]
+
+    @phone.setter
+    def phone(self, value: str) -> None:
+        if not value:
+            self.phone_cipher = self.phone_index = None
+            self.phone_last4 = ""
+            self._clear["phone"] = ""
+            return
+        phone = normalize_phone(value)
+        self.phone_cipher = crypto.encrypt(phone, "phone")
+        self.phone_index = crypto.blind_index(phone, "phone")
+        self.phone_last4 = phone[-4:]
+        self._clear["phone"] = phone
+
+    @property
+    def id_number_masked(self) -> str:
+        return mask_id_number(self.id_number)
+
+    @property
+    def phone_masked(self) -> str:
+        return mask_phone(self.phone)
+
+    def age_on(self, day: date) -> int | None:
+        if not self.birth_date:
+            return None
+        born = self.birth_date
+        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+class AuditAction(models.TextChoices):
+    CREATE = "create", _("created")
+    UPDATE = "update", _("changed")
+    DELETE = "delete", _("deleted")
+    REVEAL = "reveal", _("viewed unmasked")
+    EXPORT = "export", _("exported")
+    IMPORT = "import", _("imported")
+
+
+class AuditEntryQuerySet(ScopedQuerySet):
+    jurisdiction_field = "jurisdiction_code"
+    scope_permission = "core.view_auditentry"
+
+    def update(self, **kwargs):
+        raise PermissionDenied("The audit log is append-only.")
+
+    def delete(self):
+        raise PermissionDenied("The audit log is append-only.")
+
+
+class AuditEntry(models.Model):
+    """Who did what to whose data, when and from where. Append-only from the application."""
+
+    at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        User, verbose_name=_("user"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+    )
+    actor_username = models.CharField(_("username"), max_length=150)
+    action = models.CharField(_("action"), max_length=10, choices=AuditAction.choices)
+    object_type = models.CharField(_("record type"), max_length=50)
+    object_id = models.CharField(_("record id"), max_length=64, db_index=True)
+    object_repr = models.CharField(_("record"), max_length=200)
+    jurisdiction_code = models.CharField(_("jurisdiction code"), max_length=15, db_index=True)
+    changes = models.JSONField(_("details"), default=dict, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+
+    objects = AuditEntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
+        ordering = ["-at", "-id"]
+        default_permissions = ("view",)
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_username} {self.get_action_display()} {self.object_repr}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise PermissionDenied("The audit log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionDenied("The audit log is append-only.")
+
+
+class ApiToken(models.Model):
+    """A bearer token for the API; only its SHA-256 digest is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100)
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.name}"

@@ -1,0 +1,63 @@
+"""Roles and what each may do. Each role is a Django group (created by a migration) holding
+the permissions listed here; `services.set_user_role` keeps a user's group in step with the role.
+Which rows a user sees is decided separately, by jurisdiction (see scoping.py)."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    COUNTY_COMMANDER = "county_commander", _("county commander")
+    TOWN_COMMANDER = "town_commander", _("town commander")
+    TOWN_CADRE = "town_cadre", _("town cadre")
+    VILLAGE_CADRE = "village_cadre", _("village cadre")
+    GRID_LEADER = "grid_leader", _("grid leader")
+    CHECKPOINT_STAFF = "checkpoint_staff", _("checkpoint staff")
+    DOCTOR = "doctor", _("doctor")
+    POLICE = "police", _("police")
+    VOLUNTEER = "volunteer", _("volunteer")
+    ENTERPRISE_CONTACT = "enterprise_contact", _("enterprise contact")
+    AUDITOR = "auditor", _("auditor")
+
+
+_READ_PEOPLE = {"core.view_person", "core.view_jurisdiction"}
+_EDIT_PEOPLE = _READ_PEOPLE | {"core.add_person", "core.change_person"}
+_REVEAL = {"core.reveal_identity"}
+_COMMAND = _EDIT_PEOPLE | _REVEAL | {"core.delete_person", "core.export_full_identity"}
+
+ROLE_PERMISSIONS: dict[str, set[str]] = {
+    Role.COUNTY_COMMANDER: _COMMAND | {"core.change_jurisdiction", "core.add_jurisdiction"},
+    Role.TOWN_COMMANDER: _COMMAND,
+    Role.TOWN_CADRE: _EDIT_PEOPLE | _REVEAL,
+    Role.VILLAGE_CADRE: _EDIT_PEOPLE | _REVEAL,
+    Role.GRID_LEADER: _EDIT_PEOPLE,
+    Role.CHECKPOINT_STAFF: set(),
+    Role.DOCTOR: _READ_PEOPLE | _REVEAL,
+    Role.POLICE: _READ_PEOPLE | _REVEAL,
+    Role.VOLUNTEER: set(),
+    Role.ENTERPRISE_CONTACT: set(),
+    # Auditors see who saw what, and the people list masked; they never reveal.
+    Role.AUDITOR: _READ_PEOPLE | {"core.view_auditentry"},
+}
+
+
+def sync_role_groups(apps, schema_editor) -> None:
+    """Migration step: make each role's group hold exactly ROLE_PERMISSIONS[role].
+
+    Any app that adds permissions to a role adds a migration running this again.
+    """
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, verbosity=0)
+        app_config.models_module = None
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for role, perms in ROLE_PERMISSIONS.items():
+        group, _created = Group.objects.get_or_create(name=str(role))
+        wanted = []
+        for perm in sorted(perms):
+            app_label, codename = perm.split(".")
+            wanted.append(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+        group.permissions.set(wanted)

@@ -1,0 +1,5 @@
+from django.urls import path
+
+from fangyi.core import views
+
+urlpatterns = []

@@ -1,0 +1,207 @@
+"""Fangyi settings: one file, configured through environment variables.
+
+Defaults are safe for a laptop demo (SQLite in a git-ignored data folder); production sets
+FANGYI_DEBUG=0 and provides FANGYI_SECRET_KEY and FANGYI_ENCRYPTION_KEY from the environment.
+"""
+
+import os
+import secrets
+from base64 import b64encode
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent
+REPO_DIR = BASE_DIR.parent
+
+
+def envbool(name: str, default: str) -> bool:
+    return os.getenv(name, default).strip().lower() in ("1", "true", "yes", "on")
+
+
+def envint(name: str, default: str) -> int:
+    return int(os.getenv(name, default))
+
+
+def envstr(name: str, default: str = "") -> str:
+    return os.getenv(name, default)
+
+
+DEBUG = envbool("FANGYI_DEBUG", "0")
+DATA_DIR = Path(envstr("FANGYI_DATA_DIR", str(REPO_DIR / "data"))).resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _local_secret(name: str, make) -> str:
+    """A secret from the environment; in debug only, generated once into the data folder.
+
+    Production must pass secrets through the environment: a generated key would differ per
+    server and silently make encrypted data unreadable elsewhere.
+    """
+    if value := os.getenv(name):
+        return value
+    if not DEBUG:
+        raise ImproperlyConfigured(f"{name} must be set when FANGYI_DEBUG is off.")
+    path = DATA_DIR / "local-secrets.env"
+    stored = {}
+    if path.exists():
+        for line in path.read_text().splitlines():
+            key, _, val = line.partition("=")
+            stored[key] = val
+    if name not in stored:
+        stored[name] = make()
+        path.write_text("".join(f"{k}={v}\n" for k, v in stored.items()))
+        path.chmod(0o600)
+    return stored[name]
+
+
+SECRET_KEY = _local_secret("FANGYI_SECRET_KEY", lambda: secrets.token_urlsafe(50))
+ENCRYPTION_KEY = _local_secret(
+    "FANGYI_ENCRYPTION_KEY", lambda: b64encode(secrets.token_bytes(32)).decode()
+)
+
+ALLOWED_HOSTS = [h for h in envstr("FANGYI_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
+CSRF_TRUSTED_ORIGINS = [o for o in envstr("FANGYI_CSRF_TRUSTED_ORIGINS").split(",") if o]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "axes",
+    "fangyi.core",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "fangyi.core.middleware.ContentSecurityPolicyMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "fangyi.urls"
+WSGI_APPLICATION = "fangyi.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+            ],
+        },
+    },
+]
+
+
+def database_from_url(url: str) -> dict:
+    """Parse DATABASE_URL: sqlite:///relative/or//absolute/path or postgres://u:p@host:port/db."""
+    parts = urlsplit(url)
+    if parts.scheme == "sqlite":
+        name = parts.path[1:] if parts.path.startswith("/") else parts.path
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": name,
+            "OPTIONS": {
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+            },
+            "TEST": {"NAME": str(DATA_DIR / "test-db.sqlite3")},
+        }
+    if parts.scheme in ("postgres", "postgresql"):
+        return {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": unquote(parts.path.lstrip("/")),
+            "USER": unquote(parts.username or ""),
+            "PASSWORD": unquote(parts.password or ""),
+            "HOST": parts.hostname or "",
+            "PORT": str(parts.port or ""),
+            "CONN_MAX_AGE": envint("FANGYI_DB_CONN_MAX_AGE", "60"),
+        }
+    raise ImproperlyConfigured(f"DATABASE_URL scheme {parts.scheme!r} is not supported.")
+
+
+DATABASES = {"default": database_from_url(envstr("DATABASE_URL", f"sqlite:///{DATA_DIR}/fangyi.sqlite3"))}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "core.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+# Lockout: 5 failed logins for one username from one address lock it for 15 minutes.
+AXES_FAILURE_LIMIT = envint("FANGYI_LOGIN_FAILURE_LIMIT", "5")
+AXES_COOLOFF_TIME = envint("FANGYI_LOGIN_COOLOFF_MINUTES", "15") / 60
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_TEMPLATE = "core/locked_out.html"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+
+# A checkpoint shift is up to 12 hours; a session outlives one shift, not two.
+SESSION_COOKIE_AGE = envint("FANGYI_SESSION_HOURS", "12") * 3600
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SECURE = not DEBUG
+SECURE_SSL_REDIRECT = envbool("FANGYI_SSL_REDIRECT", "0" if DEBUG else "1")
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = 0 if DEBUG else envint("FANGYI_HSTS_SECONDS", "31536000")
+SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
+SECURE_HSTS_PRELOAD = False
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SILENCED_SYSTEM_CHECKS = ["security.W021"]  # HSTS preload is a per-domain decision.
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob:; font-src 'self'; connect-src 'self'; "
+    "frame-ancestors 'none'; form-action 'self'; base-uri 'self'; object-src 'none'"
+)
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+TIME_ZONE = envstr("FANGYI_TIME_ZONE", "Asia/Shanghai")
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = DATA_DIR / "static"
+
+PAGE_SIZE = 25
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": envstr("FANGYI_LOG_LEVEL", "WARNING")},
+}
