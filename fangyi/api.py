@@ -1,5 +1,7 @@
-"""The JSON API (django-ninja): one NinjaAPI, each app adds its router here."""
+"""The JSON API (django-ninja) at /api/v1/: one NinjaAPI, each app adds its router here."""
 
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 
 from fangyi.core.api import router as core_router
@@ -7,3 +9,8 @@ from fangyi.core.api_auth import api_auth
 
 api = NinjaAPI(title="Fangyi API", version="1", auth=api_auth, urls_namespace="api")
 api.add_router("/", core_router)
+
+
+@api.exception_handler(PermissionDenied)
+def permission_denied(request, exc):
+    return api.create_response(request, {"detail": str(exc) or _("not allowed")}, status=403)

@@ -7,6 +7,7 @@ dave: auditor of 青山镇 · erin: volunteer in 东村 · frank: town commander
 """
 
 import os
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -19,7 +20,9 @@ def pytest_sessionstart(session):
     """CI runs the suite on PostgreSQL too; it must never fall back to SQLite silently."""
     expected = os.environ.get("FANGYI_EXPECT_DB")
     if expected and expected not in os.environ.get("DATABASE_URL", "sqlite"):
-        raise pytest.UsageError(f"FANGYI_EXPECT_DB={expected} but DATABASE_URL does not point to it")
+        raise pytest.UsageError(
+            f"FANGYI_EXPECT_DB={expected} but DATABASE_URL does not point to it"
+        )
 
 
 @pytest.fixture
@@ -85,3 +88,66 @@ def erin(village_a):
 @pytest.fixture
 def frank(other_town):
     return make_user("frank", Role.TOWN_COMMANDER, other_town, "方正")
+
+
+# Browser tests -------------------------------------------------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+OUTPUT_DIR = Path(__file__).resolve().parent.parent / "test-output"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright (never a downloaded browser)."""
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        raise pytest.UsageError(
+            "browser tests need Debian's chromium: apt-get install chromium chromium-driver"
+        )
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page_for(browser, live_server):
+    """page_for(user, width) → a logged-in Playwright page; screenshots go to test-output/."""
+    from fangyi.testing import TEST_PASSWORD
+
+    contexts = []
+
+    def open_page(user, width: int = 360):
+        context = browser.new_context(
+            viewport={"width": width, "height": 780}, locale="zh-CN", base_url=live_server.url
+        )
+        contexts.append(context)
+        page = context.new_page()
+        page.goto("/login/")
+        page.fill("#id_username", user.username)
+        page.fill("#id_password", TEST_PASSWORD)
+        page.click("button.primary")
+        page.wait_for_url(live_server.url + "/")
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def screenshot(page, name: str) -> Path:
+    OUTPUT_DIR.mkdir(exist_ok=True)
+    path = OUTPUT_DIR / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path

@@ -138,7 +138,9 @@ def database_from_url(url: str) -> dict:
     raise ImproperlyConfigured(f"DATABASE_URL scheme {parts.scheme!r} is not supported.")
 
 
-DATABASES = {"default": database_from_url(envstr("DATABASE_URL", f"sqlite:///{DATA_DIR}/fangyi.sqlite3"))}
+DATABASES = {
+    "default": database_from_url(envstr("DATABASE_URL", f"sqlite:///{DATA_DIR}/fangyi.sqlite3"))
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "core.User"

@@ -15,8 +15,14 @@ _sequence = itertools.count(1)
 
 def create_jurisdiction(code: str, name: str) -> Jurisdiction:
     parent = PARENT_CODE_LENGTH.get(len(code))
-    parent_id = code[:parent] if parent and Jurisdiction.objects.filter(code=code[:parent]).exists() else None
-    return Jurisdiction.objects.create(code=code, name=name, level=LEVEL_BY_CODE_LENGTH[len(code)], parent_id=parent_id)
+    parent_id = (
+        code[:parent]
+        if parent and Jurisdiction.objects.filter(code=code[:parent]).exists()
+        else None
+    )
+    return Jurisdiction.objects.create(
+        code=code, name=name, level=LEVEL_BY_CODE_LENGTH[len(code)], parent_id=parent_id
+    )
 
 
 def unique_id_number(born: date = date(1980, 5, 17), area: str = "999901") -> str:
@@ -35,6 +41,6 @@ def make_person(jurisdiction: Jurisdiction, name: str = "王金水", **values) -
 
 
 def make_user(username: str, role: Role, jurisdiction: Jurisdiction, full_name: str = "") -> User:
-    return create_user(username, TEST_PASSWORD, role=role, jurisdiction=jurisdiction, full_name=full_name)
-
-
+    return create_user(
+        username, TEST_PASSWORD, role=role, jurisdiction=jurisdiction, full_name=full_name
+    )

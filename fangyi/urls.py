@@ -9,3 +9,5 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("fangyi.core.urls")),
 ]
+
+handler403 = "fangyi.core.views.permission_denied"

@@ -17,7 +17,10 @@ class BearerToken(HttpBearer):
         found = ApiToken.objects.select_related("user").filter(digest=token_digest(token)).first()
         if found is None or not found.user.is_active:
             return None
-        if found.last_used_at is None or (timezone.now() - found.last_used_at).total_seconds() > 300:
+        if (
+            found.last_used_at is None
+            or (timezone.now() - found.last_used_at).total_seconds() > 300
+        ):
             found.last_used_at = timezone.now()
             found.save(update_fields=["last_used_at"])
         request.user = found.user

@@ -60,7 +60,11 @@ class Jurisdiction(models.Model):
     name = models.CharField(_("name"), max_length=60)
     level = models.CharField(_("level"), max_length=10, choices=JurisdictionLevel.choices)
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT,
+        "self",
+        verbose_name=_("parent"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="children",
     )
 
@@ -85,8 +89,12 @@ class User(AbstractUser):
     full_name = models.CharField(_("full name"), max_length=50, blank=True)
     role = models.CharField(_("role"), max_length=30, choices=Role.choices, blank=True)
     jurisdiction = models.ForeignKey(
-        Jurisdiction, verbose_name=_("jurisdiction"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="users",
+        Jurisdiction,
+        verbose_name=_("jurisdiction"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
     )
 
     class Meta:
@@ -115,8 +123,12 @@ class Person(TimeStampedModel):
 
     external_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(_("name"), max_length=50)
-    name_pinyin = models.CharField(_("name in pinyin"), max_length=200, db_index=True, editable=False)
-    name_initials = models.CharField(_("pinyin initials"), max_length=50, db_index=True, editable=False)
+    name_pinyin = models.CharField(
+        _("name in pinyin"), max_length=200, db_index=True, editable=False
+    )
+    name_initials = models.CharField(
+        _("pinyin initials"), max_length=50, db_index=True, editable=False
+    )
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, blank=True)
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
     id_number_cipher = models.BinaryField(null=True, editable=False)
@@ -124,10 +136,15 @@ class Person(TimeStampedModel):
     phone_cipher = models.BinaryField(null=True, editable=False)
     phone_index = models.CharField(max_length=32, null=True, db_index=True, editable=False)
     phone_last4 = models.CharField(max_length=4, blank=True, db_index=True, editable=False)
-    household_address = models.CharField(_("household registration address"), max_length=200, blank=True)
+    household_address = models.CharField(
+        _("household registration address"), max_length=200, blank=True
+    )
     current_address = models.CharField(_("current address"), max_length=200, blank=True)
     jurisdiction = models.ForeignKey(
-        Jurisdiction, verbose_name=_("village / group"), on_delete=models.PROTECT, related_name="people",
+        Jurisdiction,
+        verbose_name=_("village / group"),
+        on_delete=models.PROTECT,
+        related_name="people",
     )
 
     objects = PersonQuerySet.as_manager()
@@ -233,7 +250,12 @@ class AuditEntry(models.Model):
 
     at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(
-        User, verbose_name=_("user"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        User,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     actor_username = models.CharField(_("username"), max_length=150)
     action = models.CharField(_("action"), max_length=10, choices=AuditAction.choices)
@@ -254,6 +276,17 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_username} {self.get_action_display()} {self.object_repr}"
+
+    @property
+    def detail_lines(self) -> list[str]:
+        """The `changes` as short readable lines: "phone: 139****0001 → 139****0002"."""
+        lines = []
+        for key, value in self.changes.items():
+            if isinstance(value, list) and len(value) == 2:
+                lines.append(f"{key}: {value[0] or '—'} → {value[1] or '—'}")
+            else:
+                lines.append(f"{key}: {value}")
+        return lines
 
     def save(self, *args, **kwargs) -> None:
         if not self._state.adding:
