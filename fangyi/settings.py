@@ -123,7 +123,9 @@ def database_from_url(url: str) -> dict:
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
             },
-            "TEST": {"NAME": str(DATA_DIR / "test-db.sqlite3")},
+            # A file (not :memory:) so tests can inspect the raw bytes; one per process so two
+            # test runs in one checkout do not clobber each other.
+            "TEST": {"NAME": str(DATA_DIR / f"test-db-{os.getpid()}.sqlite3")},
         }
     if parts.scheme in ("postgres", "postgresql"):
         return {
@@ -162,6 +164,11 @@ LOGOUT_REDIRECT_URL = "login"
 AXES_FAILURE_LIMIT = envint("FANGYI_LOGIN_FAILURE_LIMIT", "5")
 AXES_COOLOFF_TIME = envint("FANGYI_LOGIN_COOLOFF_MINUTES", "15") / 60
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "fangyi.core.audit.client_ip"
+# Behind nginx every request comes from 127.0.0.1: name the header the proxy sets with the real
+# address (e.g. HTTP_X_REAL_IP) so the audit log and the login lockout see the user's address.
+# Only set it when the app cannot be reached except through that proxy.
+CLIENT_IP_HEADER = envstr("FANGYI_CLIENT_IP_HEADER")
 AXES_LOCKOUT_TEMPLATE = "core/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False

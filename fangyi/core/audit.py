@@ -2,9 +2,17 @@
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.http import HttpRequest
 
 from fangyi.core.models import AuditAction, AuditEntry, Person, User
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The user's address: from the trusted proxy's header when configured, else the socket's."""
+    header = settings.CLIENT_IP_HEADER
+    forwarded = request.META.get(header, "").split(",")[0].strip() if header else ""
+    return forwarded or request.META.get("REMOTE_ADDR")
 
 
 @dataclass(frozen=True)
@@ -17,7 +25,7 @@ class Actor:
 
     @classmethod
     def from_request(cls, request: HttpRequest) -> "Actor":
-        return cls(user=request.user, ip_address=request.META.get("REMOTE_ADDR"))
+        return cls(user=request.user, ip_address=client_ip(request))
 
     @classmethod
     def system(cls, label: str = "system") -> "Actor":
@@ -55,7 +63,9 @@ def record_audit(
     )
 
 
-def record_person_audit(actor: Actor, action: AuditAction, person: Person, changes: dict | None = None) -> AuditEntry:
+def record_person_audit(
+    actor: Actor, action: AuditAction, person: Person, changes: dict | None = None
+) -> AuditEntry:
     return record_audit(
         actor,
         action,

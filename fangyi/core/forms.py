@@ -1,6 +1,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from fangyi.core.models import AuditAction
 from fangyi.core.selectors import residential_units
@@ -10,7 +11,7 @@ class PersonForm(forms.Form):
     """Register or edit a person. Values are checked by the service (one place for the rules);
     the view copies the service's per-field errors onto this form so nothing typed is lost."""
 
-    name = forms.CharField(label=_("name"), max_length=50)
+    name = forms.CharField(label=pgettext_lazy("person", "name"), max_length=50)
     id_number = forms.CharField(label=_("ID number"), max_length=30, required=False)
     phone = forms.CharField(label=_("mobile phone"), max_length=20, required=False)
     jurisdiction = forms.ModelChoiceField(label=_("village / group"), queryset=None)

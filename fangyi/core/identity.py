@@ -8,13 +8,12 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK_CHARS = "10X98765432"
-# Zero-width and other invisible characters that arrive with copy-paste from WeChat or Excel.
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u00a0\u3000"), None)
-_MOBILE = re.compile(r"1[3-9]\d{9}")
+_MOBILE = re.compile(r"1[3-9][0-9]{9}")
 
 
 class IdentityError(ValueError):
@@ -29,9 +28,11 @@ class ParsedIdNumber:
 
 
 def clean_text(value: object) -> str:
-    """NFKC-normalise (full-width digits and letters become ASCII) and drop all white space."""
-    text = unicodedata.normalize("NFKC", str(value)).translate(_INVISIBLE)
-    return "".join(text.split())
+    """NFKC-normalise (full-width digits and letters become ASCII) and drop all white space and
+    invisible format characters (zero-width spaces, BOM, soft hyphen, bidi marks: category Cf)
+    that arrive with copy-paste from WeChat or Excel."""
+    text = unicodedata.normalize("NFKC", str(value))
+    return "".join(c for c in text if not c.isspace() and unicodedata.category(c) != "Cf")
 
 
 def id_check_char(first17: str) -> str:
@@ -43,9 +44,14 @@ def _birth_date(digits8: str) -> date:
     try:
         born = date(int(digits8[:4]), int(digits8[4:6]), int(digits8[6:8]))
     except ValueError:
-        raise IdentityError(_("the birth date %(date)s in the ID number does not exist") % {"date": digits8}) from None
-    if born.year < 1890 or born > date.today():
-        raise IdentityError(_("the birth date %(date)s in the ID number is impossible") % {"date": digits8})
+        raise IdentityError(
+            _("the birth date %(date)s in the ID number does not exist") % {"date": digits8}
+        ) from None
+    # Today where the town is (settings.TIME_ZONE), not on the server's clock (often UTC).
+    if born.year < 1890 or born > timezone.localdate():
+        raise IdentityError(
+            _("the birth date %(date)s in the ID number is impossible") % {"date": digits8}
+        )
     return born
 
 
@@ -59,8 +65,15 @@ def parse_id_number(value: object) -> ParsedIdNumber:
     text = clean_text(value).upper()
     if not text:
         raise IdentityError(_("the ID number is empty"))
+    if not text.isascii():  # digits of other scripts (e.g. Arabic-Indic) pass isdigit()
+        raise IdentityError(_("the ID number may only contain digits and a final X"))
     if re.fullmatch(r"\d+(\.\d+)?E\+?\d+", text) or re.fullmatch(r"\d+\.\d+", text):
-        raise IdentityError(_("the ID number was turned into a number by Excel and lost digits; type it again as text"))
+        raise IdentityError(
+            _(
+                "the ID number was turned into a number by Excel and lost digits; "
+                "type it again as text"
+            )
+        )
     if len(text) == 15 and text.isdigit():
         born = _birth_date("19" + text[6:12])
         first17 = text[:6] + "19" + text[6:]
@@ -69,11 +82,24 @@ def parse_id_number(value: object) -> ParsedIdNumber:
         born = _birth_date(text[6:14])
         expected = id_check_char(text[:17])
         if text[17] != expected:
-            raise IdentityError(_("the ID number's check character is wrong (the last character should be %(c)s if the rest is right)") % {"c": expected})
+            raise IdentityError(
+                _(
+                    "the ID number's check character is wrong "
+                    "(the last character should be %(c)s if the rest is right)"
+                )
+                % {"c": expected}
+            )
     elif not re.fullmatch(r"[0-9X]+", text):
         raise IdentityError(_("the ID number may only contain digits and a final X"))
+    elif len(text) == 18:
+        raise IdentityError(_("only the last character of an ID number may be an X"))
+    elif len(text) == 15:
+        raise IdentityError(_("an old 15-digit ID number has digits only, no X"))
     else:
-        raise IdentityError(_("the ID number must have 18 characters (or 15 for old cards), not %(n)d") % {"n": len(text)})
+        raise IdentityError(
+            _("the ID number must have 18 characters (or 15 for old cards), not %(n)d")
+            % {"n": len(text)}
+        )
     return ParsedIdNumber(number=text, birth_date=born, sex="M" if int(text[16]) % 2 else "F")
 
 
@@ -82,14 +108,21 @@ def normalize_phone(value: object) -> str:
     text = clean_text(value).replace("-", "").replace("(", "").replace(")", "")
     for prefix in ("+86", "0086", "86"):
         if text.startswith(prefix) and len(text) == len(prefix) + 11:
-            text = text[len(prefix):]
+            text = text[len(prefix) :]
             break
     if not text:
         raise IdentityError(_("the phone number is empty"))
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):
         raise IdentityError(_("the phone number may only contain digits"))
+    if len(text) != 11:
+        raise IdentityError(
+            _("a mobile number has 11 digits; this one has %(n)d") % {"n": len(text)}
+        )
     if not _MOBILE.fullmatch(text):
-        raise IdentityError(_("a mobile number has 11 digits and starts with 13–19; got %(n)d digits") % {"n": len(text)})
+        raise IdentityError(
+            _("a mobile number starts with 13 to 19; this one starts with %(start)s")
+            % {"start": text[:2]}
+        )
     return text
 
 

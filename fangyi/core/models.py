@@ -9,6 +9,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from fangyi.core import crypto
 from fangyi.core.identity import mask_id_number, mask_phone, normalize_phone, parse_id_number
@@ -122,7 +123,7 @@ class Person(TimeStampedModel):
     """
 
     external_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     name_pinyin = models.CharField(
         _("name in pinyin"), max_length=200, db_index=True, editable=False
     )
@@ -132,9 +133,10 @@ class Person(TimeStampedModel):
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, blank=True)
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
     id_number_cipher = models.BinaryField(null=True, editable=False)
-    id_number_index = models.CharField(max_length=32, null=True, unique=True, editable=False)
+    # NULL, not "", for "no ID": many people may lack one, and the unique index must allow that.
+    id_number_index = models.CharField(max_length=32, null=True, unique=True, editable=False)  # noqa: DJ001
     phone_cipher = models.BinaryField(null=True, editable=False)
-    phone_index = models.CharField(max_length=32, null=True, db_index=True, editable=False)
+    phone_index = models.CharField(max_length=32, null=True, db_index=True, editable=False)  # noqa: DJ001
     phone_last4 = models.CharField(max_length=4, blank=True, db_index=True, editable=False)
     household_address = models.CharField(
         _("household registration address"), max_length=200, blank=True
@@ -254,7 +256,10 @@ class AuditEntry(models.Model):
         verbose_name=_("user"),
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        # Deleting a user must not rewrite the append-only log: the row keeps the old id and
+        # `actor_username` (accounts should be deactivated, not deleted, anyway).
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
         related_name="+",
     )
     actor_username = models.CharField(_("username"), max_length=150)
@@ -277,6 +282,14 @@ class AuditEntry(models.Model):
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_username} {self.get_action_display()} {self.object_repr}"
 
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise PermissionDenied("The audit log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionDenied("The audit log is append-only.")
+
     @property
     def detail_lines(self) -> list[str]:
         """The `changes` as short readable lines: "phone: 139****0001 → 139****0002"."""
@@ -287,14 +300,6 @@ class AuditEntry(models.Model):
             else:
                 lines.append(f"{key}: {value}")
         return lines
-
-    def save(self, *args, **kwargs) -> None:
-        if not self._state.adding:
-            raise PermissionDenied("The audit log is append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionDenied("The audit log is append-only.")
 
 
 class ApiToken(models.Model):

@@ -59,5 +59,7 @@ def sync_role_groups(apps, schema_editor) -> None:
         wanted = []
         for perm in sorted(perms):
             app_label, codename = perm.split(".")
-            wanted.append(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+            wanted.append(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            )
         group.permissions.set(wanted)

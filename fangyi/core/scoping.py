@@ -2,16 +2,21 @@
 
 A jurisdiction's code is a prefix of every code below it (county 999901, town 999901100,
 village 999901100201, group 999901100201001), so "inside my jurisdiction" is a range scan on
-an indexed code column: [code, code with its last digit + 1). That works on SQLite and
-PostgreSQL with a plain b-tree index and needs no join.
+an indexed code column: [code, the next code of at most that length). That works on SQLite and
+PostgreSQL with a plain b-tree index and needs no join. Both bounds are digit strings, so the
+range is the same under any collation (ICU and glibc locales order ":" apart from digits).
 """
 
 from django.db import models
 
 
-def code_upper_bound(code: str) -> str:
-    """The smallest string greater than every string starting with `code`."""
-    return code[:-1] + chr(ord(code[-1]) + 1)
+def code_upper_bound(code: str) -> str | None:
+    """The smallest digit string greater than every string starting with the digit string `code`
+    (999901100 → 999901101, 999901109 → 99990111); None when `code` is all nines."""
+    stem = code.rstrip("9")
+    if not stem:
+        return None
+    return stem[:-1] + chr(ord(stem[-1]) + 1)
 
 
 class ScopedQuerySet(models.QuerySet):
@@ -25,7 +30,10 @@ class ScopedQuerySet(models.QuerySet):
         field = self.jurisdiction_field
         if field.endswith("jurisdiction"):
             field += "_id"
-        return self.filter(**{f"{field}__gte": code, f"{field}__lt": code_upper_bound(code)})
+        upper = code_upper_bound(code)
+        if upper is None:
+            return self.filter(**{f"{field}__gte": code})
+        return self.filter(**{f"{field}__gte": code, f"{field}__lt": upper})
 
     def visible_to(self, user) -> "ScopedQuerySet":
         if user is None or not user.is_authenticated or not user.is_active:

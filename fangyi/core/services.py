@@ -8,10 +8,17 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from fangyi.core import crypto
 from fangyi.core.audit import Actor, record_audit, record_person_audit
-from fangyi.core.identity import IdentityError, mask_id_number, mask_phone, normalize_phone, parse_id_number
+from fangyi.core.identity import (
+    IdentityError,
+    mask_id_number,
+    mask_phone,
+    normalize_phone,
+    parse_id_number,
+)
 from fangyi.core.models import (
     LEVEL_BY_CODE_LENGTH,
     PARENT_CODE_LENGTH,
@@ -22,7 +29,14 @@ from fangyi.core.models import (
 )
 from fangyi.core.roles import Role
 
-PERSON_FIELDS = ("name", "id_number", "phone", "household_address", "current_address", "jurisdiction")
+PERSON_FIELDS = (
+    "name",
+    "id_number",
+    "phone",
+    "household_address",
+    "current_address",
+    "jurisdiction",
+)
 _MASKERS = {"id_number": mask_id_number, "phone": mask_phone}
 
 
@@ -64,9 +78,15 @@ def _assign_person_fields(person: Person, values: dict) -> dict[str, list[str]]:
             setattr(person, name, new)
             changes[name] = [_audit_value(name, old), _audit_value(name, new)]
     if "id_number" in changes and person.id_number_index:
-        clash = Person.objects.filter(id_number_index=person.id_number_index).exclude(pk=person.pk).first()
+        clash = (
+            Person.objects.filter(id_number_index=person.id_number_index)
+            .exclude(pk=person.pk)
+            .first()
+        )
         if clash:
-            errors["id_number"] = _("this ID number is already registered to %(name)s (%(village)s)") % {
+            errors["id_number"] = _(
+                "this ID number is already registered to %(name)s (%(village)s)"
+            ) % {
                 "name": clash.name,
                 "village": clash.jurisdiction.name,
             }
@@ -88,12 +108,15 @@ def create_person(actor: Actor, **values) -> Person:
 
 @transaction.atomic
 def update_person(actor: Actor, person: Person, **values) -> Person:
+    _check_jurisdiction_allowed(actor, person.jurisdiction)
     if "jurisdiction" in values:
         _check_jurisdiction_allowed(actor, values["jurisdiction"])
     changes = _assign_person_fields(person, values)
     if changes:
-        stored = {"id_number": ["id_number_cipher", "id_number_index", "birth_date", "sex"],
-                  "phone": ["phone_cipher", "phone_index", "phone_last4"]}
+        stored = {
+            "id_number": ["id_number_cipher", "id_number_index", "birth_date", "sex"],
+            "phone": ["phone_cipher", "phone_index", "phone_last4"],
+        }
         update_fields = {"updated_at"}
         for name in changes:
             update_fields.update(stored.get(name, [name]))
@@ -104,6 +127,7 @@ def update_person(actor: Actor, person: Person, **values) -> Person:
 
 @transaction.atomic
 def delete_person(actor: Actor, person: Person) -> None:
+    _check_jurisdiction_allowed(actor, person.jurisdiction)
     record_person_audit(actor, AuditAction.DELETE, person)
     person.delete()
 
@@ -114,6 +138,7 @@ def reveal_person_field(actor: Actor, person: Person, field_name: str) -> str:
         raise ValueError(field_name)
     if not actor.has_perm("core.reveal_identity"):
         raise PermissionDenied(_("your role may not view full ID numbers or phones"))
+    _check_jurisdiction_allowed(actor, person.jurisdiction)
     record_person_audit(actor, AuditAction.REVEAL, person, {"field": field_name})
     return getattr(person, field_name)
 
@@ -123,12 +148,16 @@ def _check_jurisdiction_allowed(actor: Actor, jurisdiction: Jurisdiction | None)
     if jurisdiction is None or user is None or (user.is_superuser and user.jurisdiction_id is None):
         return
     if not jurisdiction.code.startswith(user.jurisdiction_id or "\x00"):
-        raise PermissionDenied(_("%(place)s is outside your jurisdiction") % {"place": jurisdiction.name})
+        raise PermissionDenied(
+            _("%(place)s is outside your jurisdiction") % {"place": jurisdiction.name}
+        )
 
 
 def find_person_by_id_number(number: str) -> Person | None:
     parsed = parse_id_number(number)
-    return Person.objects.filter(id_number_index=crypto.blind_index(parsed.number, "id_number")).first()
+    return Person.objects.filter(
+        id_number_index=crypto.blind_index(parsed.number, "id_number")
+    ).first()
 
 
 # Users and roles -----------------------------------------------------------------------------
@@ -143,10 +172,16 @@ def set_user_role(user: User, role: Role | str) -> None:
 
 @transaction.atomic
 def create_user(
-    username: str, password: str, *, role: Role | str, jurisdiction: Jurisdiction, full_name: str = ""
+    username: str,
+    password: str,
+    *,
+    role: Role | str,
+    jurisdiction: Jurisdiction,
+    full_name: str = "",
 ) -> User:
-    user = User.objects.create_user(username=username, password=password, full_name=full_name,
-                                    jurisdiction=jurisdiction)
+    user = User.objects.create_user(
+        username=username, password=password, full_name=full_name, jurisdiction=jurisdiction
+    )
     set_user_role(user, role)
     return user
 
@@ -182,7 +217,9 @@ def normalize_division_code(raw: object) -> str:
 
 
 @transaction.atomic
-def import_jurisdictions(actor: Actor, rows: Iterable[tuple[int, object, object]]) -> JurisdictionImportResult:
+def import_jurisdictions(
+    actor: Actor, rows: Iterable[tuple[int, object, object]]
+) -> JurisdictionImportResult:
     """Create or rename jurisdictions from (row number, code, name) triples.
 
     Parents must exist already or come in the same file; good rows land even if others fail.
@@ -192,33 +229,59 @@ def import_jurisdictions(actor: Actor, rows: Iterable[tuple[int, object, object]
     for row, raw_code, raw_name in rows:
         code, name = normalize_division_code(raw_code or ""), str(raw_name or "").strip()
         if not code.isdigit() or len(code) not in LEVEL_BY_CODE_LENGTH:
-            result.errors.append(RowError(row, _("code"), _(
-                "“%(code)s” is not a division code: use 6 digits for a county, 9 for a town, "
-                "12 for a village, 15 for a group") % {"code": raw_code}))
+            result.errors.append(
+                RowError(
+                    row,
+                    _("code"),
+                    _(
+                        "“%(code)s” is not a division code: use 6 digits for a county, 9 for a town, "
+                        "12 for a village, 15 for a group"
+                    )
+                    % {"code": raw_code},
+                )
+            )
         elif not name:
             result.errors.append(RowError(row, _("name"), _("the name is empty")))
         else:
             parsed.append((row, code, name))
     known = set(Jurisdiction.objects.values_list("code", flat=True))
     for row, code, name in sorted(parsed, key=lambda item: len(item[1])):
-        parent_code = code[: PARENT_CODE_LENGTH[len(code)]] if len(code) in PARENT_CODE_LENGTH else None
+        parent_code = (
+            code[: PARENT_CODE_LENGTH[len(code)]] if len(code) in PARENT_CODE_LENGTH else None
+        )
         if parent_code and parent_code not in known and len(code) > 6:
-            result.errors.append(RowError(row, _("code"), _(
-                "the parent %(parent)s of %(code)s is unknown: add it first or in the same file")
-                % {"parent": parent_code, "code": code}))
+            result.errors.append(
+                RowError(
+                    row,
+                    _("code"),
+                    _(
+                        "the parent %(parent)s of %(code)s is unknown: add it first or in the same file"
+                    )
+                    % {"parent": parent_code, "code": code},
+                )
+            )
             continue
         _obj, created = Jurisdiction.objects.update_or_create(
             code=code,
-            defaults={"name": name, "level": LEVEL_BY_CODE_LENGTH[len(code)],
-                      "parent_id": parent_code if parent_code in known else None},
+            defaults={
+                "name": name,
+                "level": LEVEL_BY_CODE_LENGTH[len(code)],
+                "parent_id": parent_code if parent_code in known else None,
+            },
         )
         known.add(code)
         result.created += created
         result.updated += not created
-    if result.created or result.updated:
-        record_audit(actor, AuditAction.IMPORT, object_type="core.jurisdiction", object_id="",
-                     object_repr=_("%(n)d jurisdictions") % {"n": result.created + result.updated},
-                     jurisdiction_code=min((c for _r, c, _n in parsed), key=len, default=""),
-                     changes={"created": result.created, "updated": result.updated})
+    total = result.created + result.updated
+    if total:
+        record_audit(
+            actor,
+            AuditAction.IMPORT,
+            object_type="core.jurisdiction",
+            object_id="",
+            object_repr=ngettext("%(n)d jurisdiction", "%(n)d jurisdictions", total) % {"n": total},
+            jurisdiction_code=min((c for _r, c, _n in parsed), key=len, default=""),
+            changes={"created": result.created, "updated": result.updated},
+        )
     result.errors.sort(key=lambda e: e.row)
     return result

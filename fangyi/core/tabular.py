@@ -23,9 +23,13 @@ def read_table(path: Path | str) -> list[list[object]]:
             sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
             rows = sheet.to_python(skip_empty_area=False)
         except Exception as error:  # calamine raises several types for damaged files
-            raise TableError(_("the file could not be read as a spreadsheet (%(error)s)") % {"error": error}) from None
+            raise TableError(
+                _("the file could not be read as a spreadsheet (%(error)s)") % {"error": error}
+            ) from None
     else:
-        raise TableError(_("use an .xlsx, .xls or .csv file, not “%(suffix)s”") % {"suffix": suffix or path.name})
+        raise TableError(
+            _("use an .xlsx, .xls or .csv file, not “%(suffix)s”") % {"suffix": suffix or path.name}
+        )
     while rows and all(cell in ("", None) for cell in rows[-1]):
         rows.pop()
     return rows

@@ -139,8 +139,6 @@ def audit_log(request: HttpRequest) -> HttpResponse:
 
 
 def permission_denied(request: HttpRequest, exception=None) -> HttpResponse:
-    if isinstance(exception, PermissionDenied) and exception.args:
-        message = str(exception.args[0])
-    else:
-        message = ""
+    has_reason = isinstance(exception, PermissionDenied) and exception.args
+    message = str(exception.args[0]) if has_reason else ""
     return render(request, "403.html", {"message": message}, status=403)

@@ -1,6 +1,7 @@
 """The village cadre's path through the people register, in real Chromium."""
 
 import pytest
+from playwright.sync_api import expect
 
 from fangyi.conftest import screenshot
 from fangyi.core.models import AuditAction, AuditEntry
@@ -19,8 +20,9 @@ def test_it_searches_by_pinyin_opens_a_person_and_cannot_reach_another_village(
 
     page.click("text=人员")
     page.fill("input[name=q]", "wjs")
-    page.wait_for_selector("text=王金水")
-    assert page.locator(".rows li").count() == 1
+    # The full list already shows 王金水; wait for htmx to swap in the search result.
+    expect(page.locator(".rows li")).to_have_count(1)
+    expect(page.locator(".rows li")).to_contain_text("王金水")
     screenshot(page, "people-search-360")
 
     page.click("text=王金水")

@@ -1,6 +1,8 @@
 from django.conf import settings
+from django.test import RequestFactory
 from django.urls import reverse
 
+from fangyi.core.audit import client_ip
 from fangyi.testing import TEST_PASSWORD
 
 
@@ -50,3 +52,11 @@ def test_it_logs_out_only_by_post(client, alice):
     assert client.get(reverse("logout")).status_code == 405
     client.post(reverse("logout"))
     assert "_auth_user_id" not in client.session
+
+
+def test_it_takes_the_address_from_the_proxy_header_only_when_configured(settings):
+    request = RequestFactory().get("/", REMOTE_ADDR="127.0.0.1", HTTP_X_REAL_IP="203.0.113.9")
+    settings.CLIENT_IP_HEADER = ""
+    assert client_ip(request) == "127.0.0.1"
+    settings.CLIENT_IP_HEADER = "HTTP_X_REAL_IP"
+    assert client_ip(request) == "203.0.113.9"

@@ -28,13 +28,25 @@ class Command(BaseCommand):
             code_col = next(i for i, h in enumerate(header) if h in CODE_HEADERS)
             name_col = next(i for i, h in enumerate(header) if h in NAME_HEADERS)
         except StopIteration:
-            raise CommandError(_("the first row must have a “代码” column and a “名称” column")) from None
-        triples = [(n, r[code_col], r[name_col]) for n, r in enumerate(rows[1:], start=2) if len(r) > name_col]
+            raise CommandError(
+                _("the first row must have a “代码” column and a “名称” column")
+            ) from None
+        triples = []
+        for n, row in enumerate(rows[1:], start=2):
+            if all(cell is None or str(cell).strip() == "" for cell in row):
+                continue  # a blank line or empty spreadsheet row
+            # A short CSV line lacks trailing cells: report it (empty name) rather than drop it.
+            cells = [*row, *[""] * (max(code_col, name_col) + 1 - len(row))]
+            triples.append((n, cells[code_col], cells[name_col]))
         result = import_jurisdictions(Actor.system(getpass.getuser()), triples)
-        self.stdout.write(_("%(created)d created, %(updated)d updated, %(errors)d rows with errors")
-                          % {"created": result.created, "updated": result.updated, "errors": len(result.errors)})
+        self.stdout.write(
+            _("%(created)d created, %(updated)d updated, %(errors)d rows with errors")
+            % {"created": result.created, "updated": result.updated, "errors": len(result.errors)}
+        )
         for error in result.errors:
-            self.stderr.write(_("row %(row)d, column %(column)s: %(reason)s")
-                              % {"row": error.row, "column": error.column, "reason": error.reason})
+            self.stderr.write(
+                _("row %(row)d, column %(column)s: %(reason)s")
+                % {"row": error.row, "column": error.column, "reason": error.reason}
+            )
         if result.errors:
             sys.exit(1)
