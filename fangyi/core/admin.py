@@ -1,12 +1,25 @@
 """Admin: jurisdictions and accounts are edited here; people are edited only through the pages
 (so every change goes through the services and the audit log); the audit log is read-only."""
 
+import tempfile
+from pathlib import Path
+
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import PermissionDenied
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
+from fangyi.core.audit import Actor
 from fangyi.core.models import ApiToken, AuditEntry, Jurisdiction, User
-from fangyi.core.services import set_user_role
+from fangyi.core.services import import_jurisdictions_file, set_user_role
+from fangyi.core.tabular import TableError
+
+
+class JurisdictionFileForm(forms.Form):
+    file = forms.FileField(label=_("Spreadsheet (.xlsx, .xls or .csv) with 代码 and 名称 columns"))
 
 
 @admin.register(Jurisdiction)
@@ -16,6 +29,39 @@ class JurisdictionAdmin(admin.ModelAdmin):
     search_fields = ("code", "name")
     raw_id_fields = ("parent",)
     ordering = ("code",)
+    change_list_template = "admin/core/jurisdiction/change_list.html"
+
+    def get_urls(self):
+        upload = path(
+            "import/", self.admin_site.admin_view(self.import_file), name="core_jurisdiction_import"
+        )
+        return [upload, *super().get_urls()]
+
+    def import_file(self, request):
+        """Upload a division-code spreadsheet: the same service as `fangyi import-jurisdictions`."""
+        if not request.user.has_perm("core.add_jurisdiction"):
+            raise PermissionDenied
+        form = JurisdictionFileForm(request.POST or None, request.FILES or None)
+        result = None
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            suffix = Path(upload.name).suffix.lower()
+            with tempfile.NamedTemporaryFile(suffix=suffix) as copy:
+                for chunk in upload.chunks():
+                    copy.write(chunk)
+                copy.flush()
+                try:
+                    result = import_jurisdictions_file(Actor.from_request(request), copy.name)
+                except TableError as error:
+                    form.add_error("file", str(error))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "form": form,
+            "result": result,
+            "title": _("Import jurisdictions"),
+        }
+        return TemplateResponse(request, "admin/core/jurisdiction/import.html", context)
 
 
 @admin.register(User)

@@ -1,5 +1,6 @@
 """Writing the audit log. Services call `record_audit`; nothing else writes AuditEntry rows."""
 
+import os
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -31,6 +32,12 @@ class Actor:
     def system(cls, label: str = "system") -> "Actor":
         """For the CLI and scheduled work: recorded under `label` (e.g. the OS user)."""
         return cls(user=None, label=label)
+
+    @classmethod
+    def command_line(cls) -> "Actor":
+        """For `fangyi` commands: recorded as "cli:<OS user>" (no account is logged in)."""
+        os_user = os.environ.get("SUDO_USER") or os.environ.get("USER") or os.environ.get("LOGNAME")
+        return cls.system(f"cli:{os_user or 'unknown'}")
 
     @property
     def username(self) -> str:

@@ -28,6 +28,7 @@ from fangyi.core.models import (
     User,
 )
 from fangyi.core.roles import Role
+from fangyi.core.tabular import TableError, read_table
 
 PERSON_FIELDS = (
     "name",
@@ -214,6 +215,30 @@ def normalize_division_code(raw: object) -> str:
             if code[length:] == "0" * (12 - length):
                 return code[:length]
     return code
+
+
+JURISDICTION_CODE_HEADERS = {"代码", "区划代码", "统计用区划代码", "行政区划代码", "code"}
+JURISDICTION_NAME_HEADERS = {"名称", "名字", "单位名称", "name"}
+
+
+def import_jurisdictions_file(actor: Actor, path) -> JurisdictionImportResult:
+    """Read an .xlsx/.xls/.csv whose first row has a code column (代码) and a name column (名称)
+    and import it. Raises TableError when the file as a whole is unusable."""
+    rows = read_table(path)
+    header = [str(c).strip().lower() for c in rows[0]] if rows else []
+    try:
+        code_col = next(i for i, h in enumerate(header) if h in JURISDICTION_CODE_HEADERS)
+        name_col = next(i for i, h in enumerate(header) if h in JURISDICTION_NAME_HEADERS)
+    except StopIteration:
+        raise TableError(_("the first row must have a “代码” column and a “名称” column")) from None
+    triples = []
+    for n, row in enumerate(rows[1:], start=2):
+        if all(cell is None or str(cell).strip() == "" for cell in row):
+            continue  # a blank line or empty spreadsheet row
+        # A short CSV line lacks trailing cells: report it (empty name) rather than drop it.
+        cells = [*row, *[""] * (max(code_col, name_col) + 1 - len(row))]
+        triples.append((n, cells[code_col], cells[name_col]))
+    return import_jurisdictions(actor, triples)
 
 
 @transaction.atomic

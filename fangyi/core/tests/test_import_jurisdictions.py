@@ -6,9 +6,10 @@ import os
 import pytest
 import xlsxwriter
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 from django.utils.translation import override
 
-from fangyi.core.models import AuditAction, AuditEntry, Jurisdiction, JurisdictionLevel
+from fangyi.core.models import AuditAction, AuditEntry, Jurisdiction, JurisdictionLevel, User
 
 
 def _run(path) -> tuple[str, str]:
@@ -209,3 +210,28 @@ def test_it_refuses_a_file_without_the_expected_columns(db, tmp_path):
 def test_it_refuses_a_missing_file(db, tmp_path):
     with pytest.raises(CommandError):
         call_command("import_jurisdictions", str(tmp_path / "nowhere.csv"))
+
+
+def test_it_imports_an_uploaded_file_in_the_admin(client, county, tmp_path):
+    admin_user = User.objects.create_superuser("root", password="x" * 12)
+    client.force_login(admin_user)
+    path = tmp_path / "codes.csv"
+    path.write_text(
+        "代码,名称\n999901100000,青山镇\n999901100201,东湾村\n12ab,坏行\n", encoding="utf-8"
+    )
+    with path.open("rb") as upload:
+        response = client.post(reverse("admin:core_jurisdiction_import"), {"file": upload})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert Jurisdiction.objects.filter(code__in=["999901100", "999901100201"]).count() == 2
+    assert "12ab" in page and ">4<" in page  # the bad row is listed with its row number
+    assert AuditEntry.objects.filter(action=AuditAction.IMPORT, actor=admin_user).exists()
+
+
+def test_it_refuses_the_admin_upload_to_users_who_may_not_edit_jurisdictions(
+    client, carol, tmp_path
+):
+    carol.is_staff = True
+    carol.save(update_fields=["is_staff"])
+    client.force_login(carol)
+    assert client.get(reverse("admin:core_jurisdiction_import")).status_code == 403

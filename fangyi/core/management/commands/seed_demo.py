@@ -1,4 +1,3 @@
-import getpass
 import time
 
 from django.core.management.base import BaseCommand, CommandError
@@ -34,7 +33,7 @@ class Command(BaseCommand):
         progress = self._show_progress if verbosity >= 1 else demo.no_progress
         try:
             result = demo.seed_demo(
-                scale, actor=Actor.system(getpass.getuser()), reset=reset, progress=progress
+                scale, actor=Actor.command_line(), reset=reset, progress=progress
             )
         except demo.DemoAlreadySeeded as notice:
             self.stdout.write(str(notice))
