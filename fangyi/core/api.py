@@ -5,7 +5,8 @@ from uuid import UUID
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
+from django.utils.translation import gettext as _
+from ninja import Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from fangyi.core import services
@@ -108,14 +109,23 @@ def create_person(request, payload: PersonIn):
     code = values.pop("jurisdiction_code")
     jurisdiction = Jurisdiction.objects.filter(code=code).first()
     if jurisdiction is None:
-        return 422, {"detail": {"jurisdiction_code": [f"“{code}” is not a known division code"]}}
+        return Status(
+            422,
+            {
+                "detail": {
+                    "jurisdiction_code": [
+                        _("“%(code)s” is not a known division code") % {"code": code}
+                    ]
+                }
+            },
+        )
     try:
         person = services.create_person(
             Actor.from_request(request), jurisdiction=jurisdiction, **values
         )
     except ValidationError as error:
-        return 422, {"detail": error.message_dict}
-    return 201, PersonOut.from_person(person)
+        return Status(422, {"detail": error.message_dict})
+    return Status(201, PersonOut.from_person(person))
 
 
 @router.post("/people/{person_id}/reveal", response={200: RevealOut, 403: Message, 422: Message})
@@ -123,10 +133,10 @@ def reveal_person_field(request, person_id: UUID, payload: RevealIn):
     """The full ID number or phone, for roles allowed to see it; written to the audit log."""
     _require(request, "core.view_person")
     if payload.field not in ("id_number", "phone"):
-        return 422, {"detail": "field must be id_number or phone"}
+        return Status(422, {"detail": _("field must be id_number or phone")})
     person = get_object_or_404(Person.objects.visible_to(request.user), external_id=person_id)
     value = services.reveal_person_field(Actor.from_request(request), person, payload.field)
-    return 200, {"field": payload.field, "value": value}
+    return Status(200, {"field": payload.field, "value": value})
 
 
 @router.get("/jurisdictions", response=list[JurisdictionOut], tags=["jurisdictions"])
