@@ -207,6 +207,8 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = DATA_DIR / "static"
 
 PAGE_SIZE = 25
+# Uploaded spreadsheets larger than this are refused before parsing (fangyi.core.tabular).
+IMPORT_MAX_BYTES = envint("FANGYI_IMPORT_MAX_MB", "50") * 1024 * 1024
 
 LOGGING = {
     "version": 1,
