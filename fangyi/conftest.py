@@ -13,7 +13,7 @@ import pytest
 from django.db import connection
 
 from fangyi.core.roles import Role
-from fangyi.testing import create_jurisdiction, make_user
+from fangyi.testing import create_jurisdiction, make_person, make_user
 
 
 def pytest_sessionstart(session):
@@ -58,6 +58,22 @@ def village_b(town):
 @pytest.fixture
 def group_a1(village_a):
     return create_jurisdiction("999901100201001", "东村一组")
+
+
+@pytest.fixture
+def other_town_village(other_town):
+    return create_jurisdiction("999901101201", "白水村")
+
+
+@pytest.fixture
+def people_everywhere(village_a, village_b, group_a1, other_town_village):
+    """One person in each corner of the named world, keyed by where they live."""
+    return {
+        "village_a": make_person(village_a, "王金水"),
+        "group_a1": make_person(group_a1, "李娜"),
+        "village_b": make_person(village_b, "张伟"),
+        "other_town": make_person(other_town_village, "刘洋"),
+    }
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from django.db import transaction
 
 from fangyi.core.audit import Actor, record_audit
 from fangyi.core.models import AuditAction, AuditEntry
-from fangyi.testing import create_jurisdiction, make_person
+from fangyi.testing import make_person
 
 
 @pytest.fixture
@@ -85,22 +85,11 @@ def test_it_keeps_the_entries_of_a_deleted_user(alice, village_a):
     assert (entry.actor_id, entry.actor_username) == (alice_id, "alice")
 
 
-@pytest.fixture
-def entries_everywhere(village_a, village_b, group_a1, other_town):
-    other_village = create_jurisdiction("999901101201", "白水村")
-    return {
-        "village_a": make_person(village_a, "王金水"),
-        "village_b": make_person(village_b, "张伟"),
-        "group_a1": make_person(group_a1, "李娜"),
-        "other_town": make_person(other_village, "刘洋"),
-    }
-
-
 def _audited_codes(queryset) -> set[str]:
     return set(queryset.values_list("jurisdiction_code", flat=True))
 
 
-def test_it_shows_the_auditor_every_village_of_his_town_only(dave, entries_everywhere):
+def test_it_shows_the_auditor_every_village_of_his_town_only(dave, people_everywhere):
     visible = AuditEntry.objects.visible_to(dave)
 
     assert _audited_codes(visible) == {"999901100201", "999901100202", "999901100201001"}
@@ -108,7 +97,7 @@ def test_it_shows_the_auditor_every_village_of_his_town_only(dave, entries_every
     assert "999901101201" in _audited_codes(AuditEntry.objects.all())
 
 
-def test_it_shows_the_other_towns_commander_only_his_town(frank, entries_everywhere):
+def test_it_shows_the_other_towns_commander_only_his_town(frank, people_everywhere):
     from django.contrib.auth.models import Permission
 
     frank.user_permissions.add(Permission.objects.get(codename="view_auditentry"))
@@ -117,7 +106,7 @@ def test_it_shows_the_other_towns_commander_only_his_town(frank, entries_everywh
     assert _audited_codes(AuditEntry.objects.visible_to(frank)) == {"999901101201"}
 
 
-def test_it_shows_a_village_cadre_no_audit_entries(alice, entries_everywhere):
+def test_it_shows_a_village_cadre_no_audit_entries(alice, people_everywhere):
     assert not alice.has_perm("core.view_auditentry")
     assert AuditEntry.objects.visible_to(alice).count() == 0
     assert AuditEntry.objects.within(alice.jurisdiction_id).count() == 2  # there are some

@@ -12,14 +12,8 @@ from fangyi.testing import create_jurisdiction, make_person, make_user
 
 
 @pytest.fixture
-def people(village_a, village_b, group_a1, other_town):
-    other_village = create_jurisdiction("999901101201", "白水村")
-    return {
-        "village_a": make_person(village_a, "王金水"),
-        "group_a1": make_person(group_a1, "李娜"),
-        "village_b": make_person(village_b, "张伟"),
-        "other_town": make_person(other_village, "刘洋"),
-    }
+def people(people_everywhere):
+    return people_everywhere
 
 
 def _visible(user) -> set[str]:
