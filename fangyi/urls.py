@@ -1,7 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from fangyi.api import api
+
+admin.site.site_header = _("Fangyi administration")
+admin.site.site_title = _("Fangyi administration")
+admin.site.index_title = _("Jurisdictions, accounts and the audit log")
 
 urlpatterns = [
     path("admin/", admin.site.urls),

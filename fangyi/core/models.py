@@ -58,7 +58,7 @@ class Jurisdiction(models.Model):
     """A node of the administrative tree, keyed by its division code (the code is the path)."""
 
     code = models.CharField(_("division code"), max_length=15, primary_key=True)
-    name = models.CharField(_("name"), max_length=60)
+    name = models.CharField(pgettext_lazy("division", "name"), max_length=60)
     level = models.CharField(_("level"), max_length=10, choices=JurisdictionLevel.choices)
     parent = models.ForeignKey(
         "self",

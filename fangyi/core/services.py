@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 
 from fangyi.core import crypto
 from fangyi.core.audit import Actor, record_audit, record_person_audit
@@ -266,7 +266,9 @@ def import_jurisdictions(
                 )
             )
         elif not name:
-            result.errors.append(RowError(row, _("name"), _("the name is empty")))
+            result.errors.append(
+                RowError(row, pgettext("division", "name"), _("the name is empty"))
+            )
         else:
             parsed.append((row, code, name))
     known = set(Jurisdiction.objects.values_list("code", flat=True))
