@@ -3,10 +3,12 @@
 Everything here is pure: no database, no keys. Errors carry a message a cadre understands.
 """
 
+import operator
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from functools import lru_cache
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,6 +16,7 @@ from django.utils.translation import gettext as _
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK_CHARS = "10X98765432"
 _MOBILE = re.compile(r"1[3-9][0-9]{9}")
+_EXCEL_NUMBER = re.compile(r"\d+\.\d+|\d+(\.\d+)?E\+?\d+")  # 4.20102E+17, 341721196001011.0
 
 
 class IdentityError(ValueError):
@@ -31,27 +34,36 @@ def clean_text(value: object) -> str:
     """NFKC-normalise (full-width digits and letters become ASCII) and drop all white space and
     invisible format characters (zero-width spaces, BOM, soft hyphen, bidi marks: category Cf)
     that arrive with copy-paste from WeChat or Excel."""
-    text = unicodedata.normalize("NFKC", str(value))
+    text = str(value)
+    if text.isascii() and text.isalnum():  # the common case, ~10x faster: nothing to clean
+        return text
+    text = unicodedata.normalize("NFKC", text)
     return "".join(c for c in text if not c.isspace() and unicodedata.category(c) != "Cf")
 
 
 def id_check_char(first17: str) -> str:
-    total = sum(int(d) * w for d, w in zip(first17, ID_WEIGHTS, strict=True))
+    total = sum(map(operator.mul, map(int, first17), ID_WEIGHTS))
     return ID_CHECK_CHARS[total % 11]
 
 
 def _birth_date(digits8: str) -> date:
+    born = _calendar_date(digits8)
+    # Today where the town is (settings.TIME_ZONE), not on the server's clock (often UTC).
+    if born.year < 1890 or born > datetime.now(timezone.get_default_timezone()).date():
+        raise IdentityError(
+            _("the birth date %(date)s in the ID number is impossible") % {"date": digits8}
+        )
+    return born
+
+
+@lru_cache(maxsize=65536)  # imports check 100,000 numbers with far fewer distinct birth dates
+def _calendar_date(digits8: str) -> date:
     try:
         born = date(int(digits8[:4]), int(digits8[4:6]), int(digits8[6:8]))
     except ValueError:
         raise IdentityError(
             _("the birth date %(date)s in the ID number does not exist") % {"date": digits8}
         ) from None
-    # Today where the town is (settings.TIME_ZONE), not on the server's clock (often UTC).
-    if born.year < 1890 or born > timezone.localdate():
-        raise IdentityError(
-            _("the birth date %(date)s in the ID number is impossible") % {"date": digits8}
-        )
     return born
 
 
@@ -67,7 +79,7 @@ def parse_id_number(value: object) -> ParsedIdNumber:
         raise IdentityError(_("the ID number is empty"))
     if not text.isascii():  # digits of other scripts (e.g. Arabic-Indic) pass isdigit()
         raise IdentityError(_("the ID number may only contain digits and a final X"))
-    if re.fullmatch(r"\d+(\.\d+)?E\+?\d+", text) or re.fullmatch(r"\d+\.\d+", text):
+    if _EXCEL_NUMBER.fullmatch(text):
         raise IdentityError(
             _(
                 "the ID number was turned into a number by Excel and lost digits; "
