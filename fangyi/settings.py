@@ -73,7 +73,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "fangyi.core",
+    "fangyi.ledger",
 ]
 
 MIDDLEWARE = [
@@ -209,6 +212,14 @@ STATIC_ROOT = DATA_DIR / "static"
 PAGE_SIZE = 25
 # Uploaded spreadsheets larger than this are refused before parsing (fangyi.core.tabular).
 IMPORT_MAX_BYTES = envint("FANGYI_IMPORT_MAX_MB", "50") * 1024 * 1024
+# Uploaded files are kept here (push lists are re-read by the background import and kept for audit).
+UPLOAD_DIR = DATA_DIR / "uploads"
+# A push list must be verified within this many hours of being received unless the upload says otherwise.
+PUSH_LIST_DEADLINE_HOURS = envint("FANGYI_PUSH_LIST_DEADLINE_HOURS", "24")
+
+# Long work (imports, exports) runs as tasks stored in the database; `fangyi db_worker` runs them
+# (scripts/demo starts one). The worker is a separate process: closing the browser stops nothing.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 LOGGING = {
     "version": 1,

@@ -25,19 +25,35 @@ _EDIT_PEOPLE = _READ_PEOPLE | {"core.add_person", "core.change_person"}
 _REVEAL = {"core.reveal_identity"}
 _COMMAND = _EDIT_PEOPLE | _REVEAL | {"core.delete_person", "core.export_full_identity"}
 
+# The screening ledger (fangyi.ledger): village cadres verify and edit entries in their village;
+# towns import push lists, dispatch, and export.
+_READ_LEDGER = {"ledger.view_ledgerentry", "ledger.view_verificationtask"}
+_WORK_LEDGER = _READ_LEDGER | {
+    "ledger.add_ledgerentry",
+    "ledger.change_ledgerentry",
+    "ledger.change_verificationtask",
+}
+_RUN_LEDGER = _WORK_LEDGER | {
+    "ledger.view_pushlist",
+    "ledger.add_pushlist",
+    "ledger.export_ledger",
+}
+
 ROLE_PERMISSIONS: dict[str, set[str]] = {
-    Role.COUNTY_COMMANDER: _COMMAND | {"core.change_jurisdiction", "core.add_jurisdiction"},
-    Role.TOWN_COMMANDER: _COMMAND,
-    Role.TOWN_CADRE: _EDIT_PEOPLE | _REVEAL,
-    Role.VILLAGE_CADRE: _EDIT_PEOPLE | _REVEAL,
-    Role.GRID_LEADER: _EDIT_PEOPLE,
+    Role.COUNTY_COMMANDER: _COMMAND
+    | _RUN_LEDGER
+    | {"core.change_jurisdiction", "core.add_jurisdiction"},
+    Role.TOWN_COMMANDER: _COMMAND | _RUN_LEDGER,
+    Role.TOWN_CADRE: _EDIT_PEOPLE | _REVEAL | _RUN_LEDGER,
+    Role.VILLAGE_CADRE: _EDIT_PEOPLE | _REVEAL | _WORK_LEDGER,
+    Role.GRID_LEADER: _EDIT_PEOPLE | _WORK_LEDGER,
     Role.CHECKPOINT_STAFF: set(),
-    Role.DOCTOR: _READ_PEOPLE | _REVEAL,
-    Role.POLICE: _READ_PEOPLE | _REVEAL,
+    Role.DOCTOR: _READ_PEOPLE | _REVEAL | _READ_LEDGER,
+    Role.POLICE: _READ_PEOPLE | _REVEAL | _READ_LEDGER,
     Role.VOLUNTEER: set(),
     Role.ENTERPRISE_CONTACT: set(),
     # Auditors see who saw what, and the people list masked; they never reveal.
-    Role.AUDITOR: _READ_PEOPLE | {"core.view_auditentry"},
+    Role.AUDITOR: _READ_PEOPLE | _READ_LEDGER | {"core.view_auditentry", "ledger.view_pushlist"},
 }
 
 
@@ -52,6 +68,7 @@ def sync_role_groups(apps, schema_editor) -> None:
         app_config.models_module = True
         create_permissions(app_config, verbosity=0)
         app_config.models_module = None
+    migrated_labels = {app_config.label for app_config in apps.get_app_configs()}
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     for role, perms in ROLE_PERMISSIONS.items():
@@ -59,7 +76,11 @@ def sync_role_groups(apps, schema_editor) -> None:
         wanted = []
         for perm in sorted(perms):
             app_label, codename = perm.split(".")
-            wanted.append(
-                Permission.objects.get(content_type__app_label=app_label, codename=codename)
-            )
+            found = Permission.objects.filter(
+                content_type__app_label=app_label, codename=codename
+            ).first()
+            if found is None and app_label in migrated_labels:
+                raise LookupError(f"ROLE_PERMISSIONS names {perm}, which does not exist")
+            if found is not None:  # else its app is migrated later and runs this again
+                wanted.append(found)
         group.permissions.set(wanted)
