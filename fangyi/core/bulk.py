@@ -34,7 +34,7 @@ def allocate_ids(model: type[Model], count: int) -> list[int]:
             return [row[0] for row in cursor.fetchall()]
         if not connection.in_atomic_block:
             raise RuntimeError("allocate_ids must run inside transaction.atomic()")
-        cursor.execute(f'SELECT MAX("{pk}") FROM "{table}"')  # noqa: S608 (names from _meta)
+        cursor.execute(f'SELECT MAX("{pk}") FROM "{table}"')
         highest = cursor.fetchone()[0] or 0
         cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
         row = cursor.fetchone()
@@ -56,7 +56,7 @@ def insert_rows(model: type[Model], columns: Sequence[str], rows: Iterable[Seque
     placeholders = ", ".join("?" * len(columns))
     connection.ensure_connection()
     connection.connection.executemany(
-        f'INSERT INTO "{table}" ({names}) VALUES ({placeholders})',  # noqa: S608
+        f'INSERT INTO "{table}" ({names}) VALUES ({placeholders})',
         rows,
     )
 

@@ -111,7 +111,7 @@ IDENTIFYING_KEYS = ("id_number", "phone")  # a list needs at least one of these 
 
 
 def normalize_header(cell: object) -> str:
-    """"身份证号码（必填）" → "身份证号码": full-width to ASCII, no spaces or * marks, no notes in
+    """ "身份证号码（必填）" → "身份证号码": full-width to ASCII, no spaces or * marks, no notes in
     brackets."""
     text = unicodedata.normalize("NFKC", "" if cell is None else str(cell))
     text = re.sub(r"\(.*?\)|\[.*?\]|【.*?】", "", text)
@@ -274,7 +274,7 @@ _PHONE_IN_TEXT = re.compile(r"(?:\+?86)?1[3-9]\d{9}")
 
 
 def split_contact(text: str) -> tuple[str, str]:
-    """"张三 13912345678" → ("张三", "13912345678")."""
+    """ "张三 13912345678" → ("张三", "13912345678")."""
     compact = "".join(unicodedata.normalize("NFKC", text).split())
     match = _PHONE_IN_TEXT.search(compact.replace("-", ""))
     if not match:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -194,9 +194,7 @@ def check_row(
     if "arrival_date" in mapping:
         index = mapping["arrival_date"]
         try:
-            pushed.arrival_date = parse_date(
-                cells[index] if index < len(cells) else None, received
-            )
+            pushed.arrival_date = parse_date(cells[index] if index < len(cells) else None, received)
         except CellError as error:
             problem("arrival_date", str(error))
     for key, limit in _TEXT_LIMITS.items():
@@ -481,9 +479,9 @@ def _write(
     entry_for_row: dict[int, int] = {}
     known_entries: dict[tuple[int, str], int] = {}
     for batch in _batches(list(person_rows)):
-        for pk, person_id, category in LedgerEntry.objects.filter(
-            person_id__in=batch
-        ).values_list("pk", "person_id", "category"):
+        for pk, person_id, category in LedgerEntry.objects.filter(person_id__in=batch).values_list(
+            "pk", "person_id", "category"
+        ):
             known_entries[(person_id, category)] = pk
     needing_entry = []
     for row in rows:
@@ -534,16 +532,25 @@ def _write(
         LedgerEntryEvent,
         ("entry_id", "at", "actor_id", "actor_username", "kind", "changes"),
         (
-            (pk, at, actor.user.pk if actor.user else None, actor.username, EventKind.PUSHED,
-             event_changes)
+            (
+                pk,
+                at,
+                actor.user.pk if actor.user else None,
+                actor.username,
+                EventKind.PUSHED,
+                event_changes,
+            )
             for pk in sorted(reused)
         ),
     )
     insert_rows(
         VerificationTask,
         ("push_list_id", "entry_id", "source_row", "result", "verified_by_id", "note"),
-        ((push_list.pk, entry_for_row[r.row], r.row, "", None, "") for r in rows
-         if r.row in entry_for_row),
+        (
+            (push_list.pk, entry_for_row[r.row], r.row, "", None, "")
+            for r in rows
+            if r.row in entry_for_row
+        ),
     )
 
     push_list.rows = outcome.rows

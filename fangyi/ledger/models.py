@@ -129,7 +129,9 @@ class LedgerEntry(TimeStampedModel):
         ]
         indexes = [
             models.Index(fields=["jurisdiction", "status"], name="ledger_jurisdiction_status"),
-            models.Index(fields=["jurisdiction", "arrival_date"], name="ledger_jurisdiction_arrival"),
+            models.Index(
+                fields=["jurisdiction", "arrival_date"], name="ledger_jurisdiction_arrival"
+            ),
         ]
         permissions = [("export_ledger", _("Can export the ledger to Excel (audited)"))]
 
@@ -170,7 +172,12 @@ class LedgerEntryEvent(models.Model):
     entry = models.ForeignKey(LedgerEntry, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(_("time"), default=timezone.now)
     actor = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
     )
     actor_username = models.CharField(_("by"), max_length=150)
     kind = models.CharField(_("what"), max_length=10, choices=EventKind.choices)

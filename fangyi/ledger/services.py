@@ -121,25 +121,32 @@ def _apply(entry: LedgerEntry, values: dict) -> tuple[dict[str, list[str]], set[
             old, stored = getattr(entry, name), name
         if (new or None) == (old or None):
             continue
-        if name == "responsible_cadre" and new is not None:
-            if not new.jurisdiction_id or not entry.jurisdiction_id.startswith(
-                new.jurisdiction_id
-            ):
-                errors[name] = _("%(name)s does not work in this village") % {"name": new}
-                continue
-        setattr(entry, name, new if new is not None else ("" if name != "responsible_cadre" else None))
+        if name == "responsible_cadre" and new is not None and not _works_in(new, entry):
+            errors[name] = _("%(name)s does not work in this village") % {"name": new}
+            continue
+        setattr(
+            entry, name, new if new is not None else ("" if name != "responsible_cadre" else None)
+        )
         changes[name] = [_display(name, old), _display(name, new)]
         update_fields.add(stored)
         if name == "status":
             entry.status_changed_at = timezone.now()
             update_fields.add("status_changed_at")
-    if "category" in changes and LedgerEntry.objects.filter(
-        person_id=entry.person_id, category=entry.category
-    ).exclude(pk=entry.pk).exists():
+    if (
+        "category" in changes
+        and LedgerEntry.objects.filter(person_id=entry.person_id, category=entry.category)
+        .exclude(pk=entry.pk)
+        .exists()
+    ):
         errors["category"] = _("this person already has an entry of this category")
     if errors:
         raise ValidationError(errors)
     return changes, update_fields
+
+
+def _works_in(cadre: User, entry: LedgerEntry) -> bool:
+    """A responsible cadre works in the entry's village or above it (town cadres may take any)."""
+    return bool(cadre.jurisdiction_id) and entry.jurisdiction_id.startswith(cadre.jurisdiction_id)
 
 
 @transaction.atomic
@@ -150,9 +157,7 @@ def create_entry(actor: Actor, person: Person, **values) -> LedgerEntry:
     if not values.get("category"):
         raise ValidationError({"category": _("choose why the person is on the ledger")})
     if LedgerEntry.objects.filter(person=person, category=values["category"]).exists():
-        raise ValidationError(
-            {"category": _("this person already has an entry of this category")}
-        )
+        raise ValidationError({"category": _("this person already has an entry of this category")})
     entry = LedgerEntry(person=person, jurisdiction=jurisdiction)
     changes, _fields = _apply(entry, values)
     entry.save()
@@ -224,9 +229,7 @@ def assign_cadre(actor: Actor, entries: Iterable[LedgerEntry], cadre: User | Non
 
 
 @transaction.atomic
-def dispatch_entries(
-    actor: Actor, entries: Iterable[LedgerEntry], village: Jurisdiction
-) -> int:
+def dispatch_entries(actor: Actor, entries: Iterable[LedgerEntry], village: Jurisdiction) -> int:
     """Hand entries to a village (the town dispatching what the import could not place)."""
     check_in_jurisdiction(actor, village)
     changed = 0
@@ -385,7 +388,9 @@ def start_import(actor: Actor, push_list: PushList) -> PushList:
     return locked
 
 
-def run_import(actor: Actor, push_list: PushList, progress: Progress | None = None) -> ImportOutcome:
+def run_import(
+    actor: Actor, push_list: PushList, progress: Progress | None = None
+) -> ImportOutcome:
     """Import now, in this process (the task and the CLI): running → done, or failed with the
     reason. Progress is saved on the push list for the page's progress bar."""
     push_list.status, push_list.started_at = ImportStatus.RUNNING, timezone.now()

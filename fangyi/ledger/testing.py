@@ -1,0 +1,65 @@
+"""Builders for ledger tests: entries, push-list files (real .xlsx) and imported push lists."""
+
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from fangyi.core.audit import Actor
+from fangyi.core.models import Jurisdiction, Person
+from fangyi.core.xlsx import write_table
+from fangyi.ledger import services
+from fangyi.ledger.models import Category, LedgerEntry, PushList
+
+PUSH_LIST_HEADERS = (
+    "姓名",
+    "身份证号码",
+    "手机号码",
+    "来源地",
+    "返乡时间",
+    "交通方式",
+    "车次/航班/车牌",
+    "现住址",
+)
+# The lists in tests arrive on 2020-01-28 at 08:00 in the town (Asia/Shanghai).
+RECEIVED = datetime(2020, 1, 28, 8, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+def make_entry(
+    person: Person,
+    category: str = Category.RETURNEE,
+    jurisdiction: Jurisdiction | None = None,
+    **values,
+) -> LedgerEntry:
+    """An entry created directly (no history event): for tests of reads and of later changes."""
+    return LedgerEntry.objects.create(
+        person=person, category=category, jurisdiction=jurisdiction or person.jurisdiction, **values
+    )
+
+
+def write_push_list_file(
+    path: Path,
+    rows: Sequence[Sequence[object]],
+    headers: Sequence[str] = PUSH_LIST_HEADERS,
+    title: str = "",
+) -> Path:
+    """A real .xlsx written by xlsxwriter: `title` (if any) on row 1, headers next, then rows."""
+    write_table(str(path), headers, rows, title=title)
+    return path
+
+
+def import_file(
+    actor: Actor, town: Jurisdiction, path: Path, *, received: datetime = RECEIVED, **values
+) -> PushList:
+    """Upload and import a file now (no background worker), as the page and CLI would."""
+    push_list = services.create_push_list(
+        actor,
+        town=town,
+        upload=path,
+        original_filename=path.name,
+        received_at=received,
+        **values,
+    )
+    services.run_import(actor, push_list)
+    push_list.refresh_from_db()
+    return push_list
