@@ -119,6 +119,10 @@ def _apply(entry: LedgerEntry, values: dict) -> tuple[dict[str, list[str]], set[
             old, stored = entry.responsible_cadre, "responsible_cadre"
         else:
             old, stored = getattr(entry, name), name
+            choices = LedgerEntry._meta.get_field(name).choices
+            if choices and new and new not in dict(choices):
+                errors[name] = _("“%(value)s” is not one of the choices") % {"value": new}
+                continue
         if (new or None) == (old or None):
             continue
         if name == "responsible_cadre" and new is not None and not _works_in(new, entry):
