@@ -32,12 +32,9 @@ _WORK_LEDGER = _READ_LEDGER | {
     "ledger.add_ledgerentry",
     "ledger.change_ledgerentry",
     "ledger.change_verificationtask",
+    "ledger.export_ledger",  # masked unless the role also has core.export_full_identity
 }
-_RUN_LEDGER = _WORK_LEDGER | {
-    "ledger.view_pushlist",
-    "ledger.add_pushlist",
-    "ledger.export_ledger",
-}
+_RUN_LEDGER = _WORK_LEDGER | {"ledger.view_pushlist", "ledger.add_pushlist"}
 
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.COUNTY_COMMANDER: _COMMAND
