@@ -3,10 +3,13 @@
 import itertools
 from datetime import date, timedelta
 
+from django.apps import apps
+from django.contrib.auth.models import Group
+
 from fangyi.core.audit import Actor
 from fangyi.core.identity import compose_id_number
 from fangyi.core.models import LEVEL_BY_CODE_LENGTH, PARENT_CODE_LENGTH, Jurisdiction, Person, User
-from fangyi.core.roles import Role
+from fangyi.core.roles import Role, sync_role_groups
 from fangyi.core.services import create_person, create_user
 
 TEST_PASSWORD = "correct-horse-battery-staple"
@@ -41,6 +44,10 @@ def make_person(jurisdiction: Jurisdiction, name: str = "王金水", **values) -
 
 
 def make_user(username: str, role: Role, jurisdiction: Jurisdiction, full_name: str = "") -> User:
+    if not Group.objects.filter(name=role).exists():
+        # A transactional test (browser, task worker) ends by flushing every table, including
+        # the groups the migrations made.
+        sync_role_groups(apps)
     return create_user(
         username, TEST_PASSWORD, role=role, jurisdiction=jurisdiction, full_name=full_name
     )

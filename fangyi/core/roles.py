@@ -54,17 +54,19 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
 }
 
 
-def sync_role_groups(apps, schema_editor) -> None:
+def sync_role_groups(apps, schema_editor=None) -> None:
     """Migration step: make each role's group hold exactly ROLE_PERMISSIONS[role].
 
-    Any app that adds permissions to a role adds a migration running this again.
+    Any app that adds permissions to a role adds a migration running this again. Tests call it
+    with the global app registry after a transactional test flushed the groups away.
     """
     from django.contrib.auth.management import create_permissions
 
     for app_config in apps.get_app_configs():
-        app_config.models_module = True
+        models_module = getattr(app_config, "models_module", None)
+        app_config.models_module = True  # a migration's app configs have none; it would skip them
         create_permissions(app_config, verbosity=0)
-        app_config.models_module = None
+        app_config.models_module = models_module
     migrated_labels = {app_config.label for app_config in apps.get_app_configs()}
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
