@@ -6,9 +6,11 @@ from ninja import NinjaAPI
 
 from fangyi.core.api import router as core_router
 from fangyi.core.api_auth import api_auth
+from fangyi.ledger.api import router as ledger_router
 
 api = NinjaAPI(title="Fangyi API", version="1", auth=api_auth, urls_namespace="api")
 api.add_router("/", core_router)
+api.add_router("/", ledger_router)
 
 
 @api.exception_handler(PermissionDenied)

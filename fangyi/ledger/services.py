@@ -128,9 +128,11 @@ def _apply(entry: LedgerEntry, values: dict) -> tuple[dict[str, list[str]], set[
         if name == "responsible_cadre" and new is not None and not _works_in(new, entry):
             errors[name] = _("%(name)s does not work in this village") % {"name": new}
             continue
-        setattr(
-            entry, name, new if new is not None else ("" if name != "responsible_cadre" else None)
-        )
+        if name in ("responsible_cadre", "arrival_date"):
+            new = new or None  # nullable: cleared is NULL (a DateField cannot hold "")
+        elif new is None:
+            new = ""
+        setattr(entry, name, new)
         changes[name] = [_display(name, old), _display(name, new)]
         update_fields.add(stored)
         if name == "status":
