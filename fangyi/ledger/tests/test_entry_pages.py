@@ -26,8 +26,11 @@ from fangyi.testing import make_person, make_user
 
 @pytest.fixture
 def client_for(client):
+    """Logged in, reading the pages in English (the labels asserted below are the msgids)."""
+
     def login(user):
         client.force_login(user)
+        client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
         return client
 
     return login

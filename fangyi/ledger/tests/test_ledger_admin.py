@@ -22,7 +22,9 @@ def world(tmp_path, carol, village_a, village_b):
     make_entry(make_person(village_b, "张伟"), status="home_quarantine")
     rows = [("李娜", unique_id_number(), unique_phone(), "湖北", "", "自驾", "", "东村")]
     push_list = import_file(
-        Actor(user=carol), village_a.parent, write_push_list_file(tmp_path / "名单.xlsx", rows)
+        Actor(user=carol),
+        village_a.parent,
+        write_push_list_file(tmp_path / "白鹭推送0128.xlsx", rows),
     )
     mapping = ImportMapping.objects.create(
         name="县里格式", jurisdiction=village_a.parent, columns={"name": "姓名"}
