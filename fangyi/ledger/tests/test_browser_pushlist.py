@@ -17,7 +17,7 @@ from fangyi.testing import unique_id_number
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 # "公民身份证" is not among columns.py's headers: auto-mapping misses it and carol picks it.
