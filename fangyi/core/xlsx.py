@@ -63,22 +63,34 @@ def write_table(
         sheet.write_string(row_index, col, str(header), bold)
     sheet.freeze_panes(row_index + 1, 0)
     count = 0
+    # Undecorated writers: the public ones first check whether the cell is given as "A1",
+    # a measurable cost over a million cells. Text is the common case, so it is tested first.
+    write_string, write_number = sheet._write_string, sheet._write_number
+    write_datetime, write_boolean = sheet._write_datetime, sheet._write_boolean
     for values in rows:
         row_index += 1
         count += 1
         for col, value in enumerate(values):
-            if value is None or value == "":
+            kind = type(value)
+            if kind is str:
+                if value:
+                    write_string(
+                        row_index, col, "'" + value if value.startswith(FORMULA_TRIGGERS) else value
+                    )
+            elif value is None:
                 continue
-            if isinstance(value, datetime):
-                sheet.write_datetime(row_index, col, _local_naive(value), datetime_format)
+            elif kind is int or kind is float:
+                write_number(row_index, col, value)
+            elif isinstance(value, datetime):
+                write_datetime(row_index, col, _local_naive(value), datetime_format)
             elif isinstance(value, date):
-                sheet.write_datetime(row_index, col, value, date_format)
+                write_datetime(row_index, col, value, date_format)
             elif isinstance(value, bool):
-                sheet.write_boolean(row_index, col, value)
+                write_boolean(row_index, col, value)
             elif isinstance(value, int | float):
-                sheet.write_number(row_index, col, value)
-            else:
-                sheet.write_string(row_index, col, neutralize(str(value)))
+                write_number(row_index, col, value)
+            elif text := str(value):
+                write_string(row_index, col, neutralize(text))
     workbook.close()
     return count
 

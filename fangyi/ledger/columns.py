@@ -8,11 +8,13 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from fangyi.core.xlsx import FORMULA_TRIGGERS
 from fangyi.ledger.models import Category, RiskLevel, Transport
 
 
@@ -144,15 +146,22 @@ def missing_columns(mapping: dict[str, int]) -> list[str]:
 
 def cell_text(value: object) -> str:
     """A cell as text. Whole numbers Excel holds exactly (up to 15 digits) lose their ".0";
-    longer numbers keep Python's float form, which the ID check then refuses as damaged."""
+    longer numbers keep Python's float form, which the ID check then refuses as damaged.
+
+    Text that Fangyi's own sheets neutralised against formula injection ("'+86 139…", see
+    fangyi.core.xlsx) loses that apostrophe, so a corrected error sheet can be uploaded again.
+    """
+    if isinstance(value, str):
+        text = value.strip()
+        if text[:1] == "'" and text[1:2] in FORMULA_TRIGGERS:
+            return text[1:]
+        return text
     if value is None:
         return ""
     if isinstance(value, float):
         if value.is_integer() and abs(value) < 1e15:
             return str(int(value))
         return repr(value)
-    if isinstance(value, str):
-        return value.strip()
     return str(value)
 
 
@@ -235,6 +244,7 @@ _TRANSPORT_WORDS = (
 )
 
 
+@lru_cache(maxsize=4096)  # a list repeats a few dozen spellings 100,000 times
 def parse_transport(text: str) -> str:
     """铁路/火车/高铁 → rail, …; other words → "other" (the words stay in the trip number)."""
     if not text:
@@ -246,6 +256,7 @@ def parse_transport(text: str) -> str:
     return Transport.OTHER
 
 
+@lru_cache(maxsize=4096)
 def parse_risk_level(text: str) -> str:
     """高/高风险 → high, 中 → medium, 低 → low; anything else is left blank."""
     for level, word in ((RiskLevel.HIGH, "高"), (RiskLevel.MEDIUM, "中"), (RiskLevel.LOW, "低")):
@@ -263,6 +274,7 @@ _CATEGORY_WORDS = (
 )
 
 
+@lru_cache(maxsize=4096)
 def parse_category(text: str, default: str) -> str:
     for category, words in _CATEGORY_WORDS:
         if any(word in text for word in words):
@@ -270,14 +282,16 @@ def parse_category(text: str, default: str) -> str:
     return default
 
 
-_PHONE_IN_TEXT = re.compile(r"(?:\+?86)?1[3-9]\d{9}")
+_PHONE_IN_TEXT = re.compile(r"(?:\+?86-?)?1[3-9](?:-?\d){9}")  # 139-1234-5678 too
+_CONTACT_SEPARATORS = ",，:：/;；、-"
 
 
 def split_contact(text: str) -> tuple[str, str]:
-    """ "张三 13912345678" → ("张三", "13912345678")."""
+    """ "张三 13912345678" → ("张三", "13912345678"); "(父)李四:139-1234-5678" → ("(父)李四", …)."""
     compact = "".join(unicodedata.normalize("NFKC", text).split())
-    match = _PHONE_IN_TEXT.search(compact.replace("-", ""))
+    match = _PHONE_IN_TEXT.search(compact)
     if not match:
         return compact[:50], ""
-    name = compact.replace(match.group(0), "").strip("，,:：/()（）")
-    return name[:50], match.group(0)[-11:]
+    name = compact[: match.start()] + compact[match.end() :]
+    name = name.replace("()", "").strip(_CONTACT_SEPARATORS)
+    return name[:50], match.group(0).replace("-", "")[-11:]

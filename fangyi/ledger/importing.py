@@ -10,9 +10,7 @@ written with COPY / executemany (fangyi.core.bulk) with keys allocated up front.
 """
 
 import hashlib
-import json
 import re
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -24,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from fangyi.core import crypto
 from fangyi.core.audit import Actor, record_audit
-from fangyi.core.bulk import DbValues, allocate_ids, insert_rows
+from fangyi.core.bulk import DbValues, allocate_ids, bulk_writing, insert_rows, select_in
 from fangyi.core.identity import IdentityError, normalize_phone, parse_id_number
 from fangyi.core.models import AuditAction, Jurisdiction, Person
 from fangyi.core.names import pinyin_keys
@@ -52,7 +50,6 @@ from fangyi.ledger.models import (
 )
 
 Progress = Callable[[str, int, int], None]
-LOOKUP_BATCH = 900  # SQLite builds allow at least 999 parameters per statement
 PROGRESS_EVERY = 5000
 
 
@@ -78,12 +75,16 @@ class Sheet:
     mapping: dict[str, int]
 
 
-def read_sheet(path: Path | str, mapping: dict[str, int] | None = None) -> Sheet:
+def read_sheet(
+    path: Path | str, mapping: dict[str, int] | None = None, rows: list[list[object]] | None = None
+) -> Sheet:
     """Read the file and find its header row; map columns automatically unless `mapping` is given.
 
+    `rows`, when given, are the file's rows already read (`read_table(path)`).
     Raises TableError for an unreadable file or, with automatic mapping, missing required columns.
     """
-    rows = read_table(path)
+    if rows is None:
+        rows = read_table(path)
     header_row = find_header_row(rows, set(HEADER_TO_KEY), min_matches=2)
     header_cells = [cell_text(c) for c in rows[header_row]]
     if mapping is None:
@@ -147,70 +148,100 @@ _TEXT_LIMITS = {
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
 
+class RowChecker:
+    """Checks the data rows of one sheet: `check(cells, row)` → (row, []) or (None, problems).
+
+    Built once per import: the mapped columns are looked up once, and cells that repeat down a
+    list (dates, transport words) are read once and remembered.
+    """
+
+    def __init__(self, sheet: Sheet, received: date, default_category: str) -> None:
+        self.mapping = sheet.mapping
+        self.width = len(sheet.header_cells)
+        self.headers = {key: sheet.header_cells[index] for key, index in sheet.mapping.items()}
+        self.received = received
+        self.default_category = default_category
+        self.no_id_column = "id_number" if "id_number" in sheet.mapping else "phone"
+        self._dates: dict[tuple[type, object], date | str | None] = {}
+
+    def check(self, cells: list[object], row: int) -> tuple[PushedRow | None, list[RowProblem]]:
+        if len(cells) < self.width:  # a ragged CSV line
+            cells = [*cells, *[""] * (self.width - len(cells))]
+        text = {key: cell_text(cells[index]) for key, index in self.mapping.items()}
+        problems: list[RowProblem] = []
+
+        def problem(key: str, reason: str) -> None:
+            problems.append(RowProblem(row, self.headers[key], reason))
+
+        name = text["name"]
+        if _CJK.search(name):
+            name = "".join(name.split())
+        if not name:
+            problem("name", _("the name is empty"))
+        elif len(name) > 50:
+            problem("name", _("the name is longer than 50 characters"))
+        pushed = PushedRow(row=row, name=name)
+        if raw_id := text.get("id_number"):
+            try:
+                parsed = parse_id_number(raw_id)
+            except IdentityError as error:
+                problem("id_number", str(error))
+            else:
+                pushed.id_number = parsed.number
+                pushed.birth_date, pushed.sex = parsed.birth_date, parsed.sex
+                pushed.id_index = crypto.blind_index(parsed.number, "id_number")
+        if raw_phone := text.get("phone"):
+            try:
+                pushed.phone = normalize_phone(raw_phone)
+            except IdentityError as error:
+                problem("phone", str(error))
+            else:
+                pushed.phone_index = crypto.blind_index(pushed.phone, "phone")
+        if not raw_id and not raw_phone:
+            problem(
+                self.no_id_column,
+                _("neither an ID number nor a phone number: the person cannot be found"),
+            )
+        if (index := self.mapping.get("arrival_date")) is not None:
+            found = self._date(cells[index])
+            if isinstance(found, str):
+                problem("arrival_date", found)
+            else:
+                pushed.arrival_date = found
+        for key, limit in _TEXT_LIMITS.items():
+            if value := text.get(key):
+                if len(value) > limit:
+                    problem(key, _("longer than %(n)d characters") % {"n": limit})
+                setattr(pushed, key, value)
+        if problems:
+            return None, problems
+        if transport_text := text.get("transport"):
+            pushed.transport = parse_transport(transport_text)
+            if pushed.transport == "other" and transport_text not in pushed.trip_number:
+                pushed.trip_number = f"{transport_text} {pushed.trip_number}".strip()[:40]
+        if risk := text.get("risk_level"):
+            pushed.risk_level = parse_risk_level(risk)
+        pushed.category = parse_category(text.get("category", ""), self.default_category)
+        if contact := text.get("local_contact"):
+            pushed.local_contact, pushed.local_contact_phone = split_contact(contact)
+        return pushed, []
+
+    def _date(self, value: object) -> date | str | None:
+        """The arrival date in a cell, or the reason it cannot be read."""
+        key = (type(value), value)
+        if key not in self._dates:
+            try:
+                self._dates[key] = parse_date(value, self.received)
+            except CellError as error:
+                self._dates[key] = str(error)
+        return self._dates[key]
+
+
 def check_row(
     cells: list[object], row: int, sheet: Sheet, received: date, default_category: str
 ) -> tuple[PushedRow | None, list[RowProblem]]:
     """Normalise one row; return it, or None with every problem found in it."""
-    mapping = sheet.mapping
-    problems: list[RowProblem] = []
-
-    def text(key: str) -> str:
-        index = mapping.get(key)
-        return cell_text(cells[index]) if index is not None and index < len(cells) else ""
-
-    def problem(key: str, reason: str) -> None:
-        problems.append(RowProblem(row, sheet.header_cells[mapping[key]], reason))
-
-    name = text("name")
-    if _CJK.search(name):
-        name = "".join(name.split())
-    pushed = PushedRow(row=row, name=name)
-    if not name:
-        problem("name", _("the name is empty"))
-    elif len(name) > 50:
-        problem("name", _("the name is longer than 50 characters"))
-    if raw_id := text("id_number"):
-        try:
-            parsed = parse_id_number(raw_id)
-        except IdentityError as error:
-            problem("id_number", str(error))
-        else:
-            pushed.id_number, pushed.birth_date, pushed.sex = (
-                parsed.number,
-                parsed.birth_date,
-                parsed.sex,
-            )
-            pushed.id_index = crypto.blind_index(parsed.number, "id_number")
-    if raw_phone := text("phone"):
-        try:
-            pushed.phone = normalize_phone(raw_phone)
-        except IdentityError as error:
-            problem("phone", str(error))
-        else:
-            pushed.phone_index = crypto.blind_index(pushed.phone, "phone")
-    if not raw_id and not raw_phone:
-        column = "id_number" if "id_number" in mapping else "phone"
-        problem(column, _("neither an ID number nor a phone number: the person cannot be found"))
-    if "arrival_date" in mapping:
-        index = mapping["arrival_date"]
-        try:
-            pushed.arrival_date = parse_date(cells[index] if index < len(cells) else None, received)
-        except CellError as error:
-            problem("arrival_date", str(error))
-    for key, limit in _TEXT_LIMITS.items():
-        value = text(key)
-        if len(value) > limit:
-            problem(key, _("longer than %(n)d characters") % {"n": limit})
-        setattr(pushed, key, value)
-    transport_text = text("transport")
-    pushed.transport = parse_transport(transport_text)
-    if pushed.transport == "other" and transport_text not in pushed.trip_number:
-        pushed.trip_number = f"{transport_text} {pushed.trip_number}".strip()[:40]
-    pushed.risk_level = parse_risk_level(text("risk_level"))
-    pushed.category = parse_category(text("category"), default_category)
-    if contact := text("local_contact"):
-        pushed.local_contact, pushed.local_contact_phone = split_contact(contact)
-    return (None, problems) if problems else (pushed, [])
+    return RowChecker(sheet, received, default_category).check(cells, row)
 
 
 # Assigning to villages ----------------------------------------------------------------------
@@ -278,6 +309,17 @@ class ImportOutcome:
         }
 
 
+def remember_rows(push_list: PushList, rows: list[list[object]]) -> None:
+    """Keep the rows just read from the push list's file on this instance (not in the database),
+    so that importing it in the same process (the CLI) skips reading it again: a second of a
+    100,000-row import. The page's import runs in the worker, which reads the file itself."""
+    push_list._rows_read = rows
+
+
+def _take_rows(push_list: PushList) -> list[list[object]] | None:
+    return push_list.__dict__.pop("_rows_read", None)
+
+
 class DuplicateFile(Exception):
     """This exact file was already imported for this town."""
 
@@ -313,25 +355,27 @@ def import_push_list(
     if earlier := earlier_import_of(push_list):
         raise DuplicateFile(earlier)
     progress(_("reading the file"), 0, 0)
-    sheet = read_sheet(push_list.stored_file, push_list.mapping or None)
+    sheet = read_sheet(push_list.stored_file, push_list.mapping or None, _take_rows(push_list))
     received = timezone.localtime(push_list.received_at).date()
     outcome = ImportOutcome()
     kept: list[PushedRow] = []
-    data = sheet.rows[sheet.header_row + 1 :]
-    total = len(data)
-    for offset, cells in enumerate(data):
+    checker = RowChecker(sheet, received, push_list.category)
+    first = sheet.header_row + 1
+    total = len(sheet.rows) - first
+    for offset, cells in enumerate(sheet.rows[first:]):
         if offset % PROGRESS_EVERY == 0:
             progress(_("checking rows"), offset, total)
-        if not any(cell not in ("", None) for cell in cells):
+        if not any(cell != "" and cell is not None for cell in cells):
             continue
         outcome.rows += 1
-        row = sheet.header_row + offset + 2
-        pushed, problems = check_row(cells, row, sheet, received, push_list.category)
+        row = first + offset + 1
+        pushed, problems = checker.check(cells, row)
         if pushed is None:
             outcome.problems.extend(problems)
             outcome.error_cells[row] = [cell_text(c) for c in cells]
         else:
             kept.append(pushed)
+    sheet.rows.clear()  # the checked rows hold all that is needed now: free the cells
     progress(_("checking rows"), total, total)
     unique = _merge_duplicates(kept, outcome)
     progress(_("matching and saving"), 0, len(unique))
@@ -341,6 +385,7 @@ def import_push_list(
         if earlier := earlier_import_of(push_list):
             raise DuplicateFile(earlier)
         _write(actor, push_list, unique, outcome)
+        _finish(actor, push_list, outcome)
     progress(_("done"), len(unique), len(unique))
     return outcome
 
@@ -380,32 +425,31 @@ def _merge_duplicates(rows: list[PushedRow], outcome: ImportOutcome) -> list[Pus
     return unique
 
 
-def _batches(values: list, size: int = LOOKUP_BATCH) -> Iterator[list]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
-
-
 def _existing_people(rows: list[PushedRow]) -> dict[int, tuple[int, str]]:
     """Row number → (person id, jurisdiction code) for rows matching someone already known."""
+    person = Person._meta.db_table
     found: dict[int, tuple[int, str]] = {}
     by_index = {r.id_index: r for r in rows if r.id_index}
-    for batch in _batches(list(by_index)):
-        for pk, index, code in Person.objects.filter(id_number_index__in=batch).values_list(
-            "pk", "id_number_index", "jurisdiction_id"
-        ):
-            found[by_index[index].row] = (pk, code)
+    for pk, index, code in select_in(
+        f'SELECT "id", "id_number_index", "jurisdiction_id" FROM "{person}"',
+        "id_number_index",
+        list(by_index),
+    ):
+        found[by_index[index].row] = (pk, code)
     # Else by name + phone, with someone who has no ID number on record (or the row has none).
     by_phone: dict[str, list[PushedRow]] = {}
     for row in rows:
         if row.row not in found and row.phone_index:
             by_phone.setdefault(row.phone_index, []).append(row)
-    for batch in _batches(list(by_phone)):
-        for pk, index, name, has_id, code in Person.objects.filter(
-            phone_index__in=batch
-        ).values_list("pk", "phone_index", "name", "id_number_index", "jurisdiction_id"):
-            for row in by_phone[index]:
-                if row.name == name and not (row.id_index and has_id) and row.row not in found:
-                    found[row.row] = (pk, code)
+    for pk, index, name, has_id, code in select_in(
+        f'SELECT "id", "phone_index", "name", "id_number_index" IS NOT NULL, "jurisdiction_id"'
+        f' FROM "{person}"',
+        "phone_index",
+        list(by_phone),
+    ):
+        for row in by_phone[index]:
+            if row.name == name and not (row.id_index and has_id) and row.row not in found:
+                found[row.row] = (pk, code)
     return found
 
 
@@ -431,9 +475,8 @@ def _write(
     outcome.matched = len(person_rows)
     outcome.imported = len(new_rows)
 
-    now = timezone.now()
     db = DbValues()
-    at = db.datetime(now)
+    at = db.datetime(timezone.now())
 
     def place(row: PushedRow, current: str | None) -> str:
         """The village (or the town) responsible: where a known person lives, else the address."""
@@ -441,20 +484,22 @@ def _write(
             return current
         return finder.village_for(row.address) or town_code
 
-    new_person_ids = allocate_ids(Person, len(new_rows))
+    # Keys first, so each table's rows can be generated as the database consumes them.
     person_ids: dict[int, int] = {}  # row number → person id
     places: dict[int, str] = {}
-    person_values = []
-    for pk, row in zip(new_person_ids, new_rows, strict=True):
-        person_ids[row.row] = pk
-        places[row.row] = where = place(row, None)
-        pinyin, initials = pinyin_keys(row.name)
-        person_values.append(
-            (
-                pk,
+    for pk, row in zip(allocate_ids(Person, len(new_rows)), new_rows, strict=True):
+        person_ids[row.row], places[row.row] = pk, place(row, None)
+    for pk, row in person_rows.items():
+        person_ids[row.row], places[row.row] = pk, place(row, existing[row.row][1])
+
+    def people() -> Iterator[tuple]:
+        for row, external_id in zip(new_rows, db.random_uuids(len(new_rows)), strict=True):
+            pinyin, initials = pinyin_keys(row.name)
+            yield (
+                person_ids[row.row],
                 at,
                 at,
-                db.uuid(uuid.uuid4()),
+                external_id,
                 row.name,
                 pinyin,
                 initials,
@@ -467,41 +512,42 @@ def _write(
                 row.phone[-4:],
                 "",
                 row.address,
-                where,
+                places[row.row],
             )
-        )
-    insert_rows(Person, PERSON_COLUMNS, person_values)
-    for pk, row in person_rows.items():
-        person_ids[row.row] = pk
-        places[row.row] = place(row, existing[row.row][1])
 
     # Entries: a known person may already have one for this reason; it gets the task as it is.
+    known_entries = {
+        (person_id, category): pk
+        for pk, person_id, category in select_in(
+            f'SELECT "id", "person_id", "category" FROM "{LedgerEntry._meta.db_table}"',
+            "person_id",
+            list(person_rows),
+        )
+    }
     entry_for_row: dict[int, int] = {}
-    known_entries: dict[tuple[int, str], int] = {}
-    for batch in _batches(list(person_rows)):
-        for pk, person_id, category in LedgerEntry.objects.filter(person_id__in=batch).values_list(
-            "pk", "person_id", "category"
-        ):
-            known_entries[(person_id, category)] = pk
-    needing_entry = []
+    reused: set[int] = set()
+    needing_entry: list[PushedRow] = []
     for row in rows:
         if row.row not in person_ids:
             continue  # merged into another row above
-        key = (person_ids[row.row], row.category)
-        if key in known_entries:
-            entry_for_row[row.row] = known_entries[key]
-        else:
+        known = known_entries.get((person_ids[row.row], row.category))
+        if known is None:
             needing_entry.append(row)
-    entry_ids = allocate_ids(LedgerEntry, len(needing_entry))
-    entry_values = []
-    for pk, row in zip(entry_ids, needing_entry, strict=True):
+        else:
+            entry_for_row[row.row] = known
+            reused.add(known)
+    for pk, row in zip(allocate_ids(LedgerEntry, len(needing_entry)), needing_entry, strict=True):
         entry_for_row[row.row] = pk
-        entry_values.append(
-            (
-                pk,
+
+    def entries() -> Iterator[tuple]:
+        external_ids = db.random_uuids(len(needing_entry))
+        for row, external_id in zip(needing_entry, external_ids, strict=True):
+            contact_phone = row.local_contact_phone
+            yield (
+                entry_for_row[row.row],
                 at,
                 at,
-                db.uuid(uuid.uuid4()),
+                external_id,
                 person_ids[row.row],
                 places[row.row],
                 row.category,
@@ -516,43 +562,39 @@ def _write(
                 row.symptoms,
                 row.address,
                 row.local_contact,
-                crypto.encrypt(row.local_contact_phone, "phone")
-                if row.local_contact_phone
-                else None,
+                crypto.encrypt(contact_phone, "phone") if contact_phone else None,
                 None,
                 row.notes,
                 push_list.pk,
             )
-        )
-    insert_rows(LedgerEntry, ENTRY_COLUMNS, entry_values)
 
-    reused = {entry_for_row[r.row] for r in rows if r.row in entry_for_row} - set(entry_ids)
-    event_changes = json.dumps({"push_list": push_list.name}, ensure_ascii=False)
-    insert_rows(
-        LedgerEntryEvent,
-        ("entry_id", "at", "actor_id", "actor_username", "kind", "changes"),
-        (
+    user_id = actor.user.pk if actor.user else None
+    pushed_again = db.json({"push_list": push_list.name})
+    with bulk_writing():
+        insert_rows(Person, PERSON_COLUMNS, people())
+        insert_rows(LedgerEntry, ENTRY_COLUMNS, entries())
+        insert_rows(
+            LedgerEntryEvent,
+            ("entry_id", "at", "actor_id", "actor_username", "kind", "changes"),
             (
-                pk,
-                at,
-                actor.user.pk if actor.user else None,
-                actor.username,
-                EventKind.PUSHED,
-                event_changes,
-            )
-            for pk in sorted(reused)
-        ),
-    )
-    insert_rows(
-        VerificationTask,
-        ("push_list_id", "entry_id", "source_row", "result", "verified_by_id", "note"),
-        (
-            (push_list.pk, entry_for_row[r.row], r.row, "", None, "")
-            for r in rows
-            if r.row in entry_for_row
-        ),
-    )
+                (pk, at, user_id, actor.username, EventKind.PUSHED.value, pushed_again)
+                for pk in sorted(reused)
+            ),
+        )
+        insert_rows(
+            VerificationTask,
+            ("push_list_id", "entry_id", "source_row", "result", "verified_by_id", "note"),
+            (
+                (push_list.pk, entry_for_row[r.row], r.row, "", None, "")
+                for r in rows
+                if r.row in entry_for_row
+            ),
+        )
 
+
+def _finish(actor: Actor, push_list: PushList, outcome: ImportOutcome) -> None:
+    """The push list records its outcome, and the import goes in the audit log."""
+    town_code = push_list.town_id
     push_list.rows = outcome.rows
     push_list.imported, push_list.matched = outcome.imported, outcome.matched
     push_list.merged, push_list.errors = outcome.merged, outcome.errors

@@ -26,6 +26,7 @@ from fangyi.ledger.importing import (
     earlier_import_of,
     file_sha256,
     import_push_list,
+    remember_rows,
 )
 from fangyi.ledger.models import (
     Category,
@@ -324,6 +325,7 @@ def create_push_list(
         stored.unlink(missing_ok=True)
         raise DuplicateFile(earlier)
     push_list.save()
+    remember_rows(push_list, rows)  # an import in this process (the CLI) need not read it again
     return push_list
 
 
