@@ -1,19 +1,33 @@
-"""Writing .xlsx files for download: streamed (constant memory) and safe to open.
+"""Writing .xlsx files for download: streamed (constant memory), fast, and safe to open.
 
 Every export goes through `write_table`, so every exported text cell is neutralised: text starting
 with `=`, `+`, `-` or `@` (or a tab / carriage return) becomes a live formula as soon as someone
 edits the cell or saves the sheet as CSV (formula injection), so it is written with a leading
 apostrophe (OWASP's advice). Cells are always written as text, never parsed as formulas.
+
+Why not xlsxwriter: its constant-memory mode costs about 4.6 µs a cell, 10.6 s for a 120,000-row
+ledger of 19 columns on the benchmark machine; this writer streams the same SpreadsheetML (inline
+strings, one sheet, four styles) straight into the zip in about 1 s (docs/decisions.md).
 """
 
+import math
+import re
+import zipfile
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import IO
 
-import xlsxwriter
 from django.utils import timezone
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# Characters XML 1.0 forbids; one in a cell would make Excel refuse the whole file.
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_EXCEL_EPOCH = datetime(1899, 12, 30)  # noqa: DTZ001 (Excel serials have no zone)
+_FLUSH_ROWS = 500
+MAX_ROWS = 1_048_576  # Excel's limit per sheet
+
+# Style ids in styles.xml below.
+_HEADER, _DATE, _DATETIME, _TITLE = 1, 2, 3, 4
 
 
 def neutralize(value: object) -> object:
@@ -34,67 +48,154 @@ def write_table(
 ) -> int:
     """Write `headers` then `rows` to an .xlsx at `target` (a path or a binary file object).
 
-    Memory stays flat whatever the row count (xlsxwriter constant_memory mode: each row is
-    flushed to a temporary file as soon as the next starts). Returns the number of data rows.
-    Text cells are written as strings, never parsed as numbers or formulas.
+    `title` (if any) goes on row 1 above the headers. Memory stays flat whatever the row count:
+    rows are turned into XML and compressed in batches. Returns the number of data rows.
     """
-    workbook = xlsxwriter.Workbook(
-        target,
-        {
-            "constant_memory": True,
-            "strings_to_numbers": False,
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-            "in_memory": False,
-            "default_date_format": "yyyy-mm-dd",
-        },
-    )
-    sheet = workbook.add_worksheet(sheet_name[:31])
-    bold = workbook.add_format({"bold": True, "bg_color": "#EEF2F7", "border": 1})
-    datetime_format = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"})
-    date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
-    for index, width in enumerate(column_widths):
-        sheet.set_column(index, index, width)
-    row_index = 0
-    if title:
-        sheet.write_string(0, 0, title, workbook.add_format({"bold": True, "font_size": 14}))
-        row_index = 1
-    for col, header in enumerate(headers):
-        sheet.write_string(row_index, col, str(header), bold)
-    sheet.freeze_panes(row_index + 1, 0)
-    count = 0
-    # Undecorated writers: the public ones first check whether the cell is given as "A1",
-    # a measurable cost over a million cells. Text is the common case, so it is tested first.
-    write_string, write_number = sheet._write_string, sheet._write_number
-    write_datetime, write_boolean = sheet._write_datetime, sheet._write_boolean
-    for values in rows:
-        row_index += 1
-        count += 1
-        for col, value in enumerate(values):
-            kind = type(value)
-            if kind is str:
-                if value:
-                    write_string(
-                        row_index, col, "'" + value if value.startswith(FORMULA_TRIGGERS) else value
-                    )
-            elif value is None:
-                continue
-            elif kind is int or kind is float:
-                write_number(row_index, col, value)
-            elif isinstance(value, datetime):
-                write_datetime(row_index, col, _local_naive(value), datetime_format)
-            elif isinstance(value, date):
-                write_datetime(row_index, col, value, date_format)
-            elif isinstance(value, bool):
-                write_boolean(row_index, col, value)
-            elif isinstance(value, int | float):
-                write_number(row_index, col, value)
-            elif text := str(value):
-                write_string(row_index, col, neutralize(text))
-    workbook.close()
+    sheet = _SheetWriter(len(headers) + 1)
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as book:
+        for name, content in _package_parts(sheet_name).items():
+            book.writestr(name, content)
+        with book.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as out:
+            header_row = 2 if title else 1
+            out.write(sheet.start(header_row, column_widths))
+            if title:
+                out.write(sheet.row(1, [title], _TITLE))
+            out.write(sheet.row(header_row, [str(h) for h in headers], _HEADER))
+            count = 0
+            batch: list[bytes] = []
+            for values in rows:
+                count += 1
+                if header_row + count > MAX_ROWS:
+                    raise ValueError("more rows than an Excel sheet holds")
+                batch.append(sheet.row(header_row + count, values))
+                if len(batch) >= _FLUSH_ROWS:
+                    out.write(b"".join(batch))
+                    batch.clear()
+            out.write(b"".join(batch))
+            out.write(b"</sheetData></worksheet>")
     return count
 
 
-def _local_naive(value: datetime) -> datetime:
-    """Excel has no time zones: write the town's local time."""
-    return timezone.localtime(value).replace(tzinfo=None) if timezone.is_aware(value) else value
+class _SheetWriter:
+    def __init__(self, width: int) -> None:
+        self.letters = [_column_letter(i) for i in range(max(width, 1))]
+
+    def start(self, header_row: int, column_widths: Sequence[int]) -> bytes:
+        cols = "".join(
+            f'<col min="{i + 1}" max="{i + 1}" width="{w}" customWidth="1"/>'
+            for i, w in enumerate(column_widths)
+        )
+        return (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            f'<worksheet xmlns="{_MAIN}"><sheetViews><sheetView workbookViewId="0">'
+            f'<pane ySplit="{header_row}" topLeftCell="A{header_row + 1}" activePane="bottomLeft"'
+            ' state="frozen"/></sheetView></sheetViews>'
+            + (f"<cols>{cols}</cols>" if cols else "")
+            + "<sheetData>"
+        ).encode()
+
+    def row(self, number: int, values: Sequence[object], style: int = 0) -> bytes:
+        letters = self.letters
+        if len(values) > len(letters):
+            letters.extend(_column_letter(i) for i in range(len(letters), len(values)))
+        styled = f' s="{style}"' if style else ""
+        cells = []
+        for index, value in enumerate(values):
+            if value is None or value == "":
+                continue
+            ref = f"{letters[index]}{number}"
+            if isinstance(value, str):
+                cells.append(
+                    f'<c r="{ref}"{styled} t="inlineStr"><is><t xml:space="preserve">{_text(value)}</t></is></c>'
+                )
+            elif isinstance(value, bool):
+                cells.append(f'<c r="{ref}" t="b"><v>{int(value)}</v></c>')
+            elif isinstance(value, int | float) and math.isfinite(value):
+                cells.append(f'<c r="{ref}"><v>{value!r}</v></c>')
+            elif isinstance(value, datetime):
+                cells.append(f'<c r="{ref}" s="{_DATETIME}"><v>{_serial(value)}</v></c>')
+            elif isinstance(value, date):
+                cells.append(
+                    f'<c r="{ref}" s="{_DATE}"><v>{(value - _EXCEL_EPOCH.date()).days}</v></c>'
+                )
+            else:
+                cells.append(
+                    f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{_text(str(value))}</t></is></c>'
+                )
+        return f'<row r="{number}">{"".join(cells)}</row>'.encode()
+
+
+def _text(value: str) -> str:
+    value = neutralize(_XML_ILLEGAL.sub("", value))
+    if "&" in value:
+        value = value.replace("&", "&amp;")
+    if "<" in value:
+        value = value.replace("<", "&lt;")
+    if ">" in value:
+        value = value.replace(">", "&gt;")
+    return value
+
+
+def _serial(value: datetime) -> float:
+    """Excel has no time zones: the town's local time as days since 1899-12-30."""
+    if timezone.is_aware(value):
+        value = timezone.localtime(value).replace(tzinfo=None)
+    return round((value - _EXCEL_EPOCH).total_seconds() / 86400, 8)
+
+
+def _column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
+
+
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+_XML = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+
+
+def _package_parts(sheet_name: str) -> dict[str, str]:
+    """Everything but the sheet: content types, relationships, workbook, styles."""
+    name = re.sub(r"[\[\]:*?/\\]", " ", sheet_name)[:31] or "Sheet1"
+    name = name.replace("&", "&amp;").replace("<", "&lt;").replace('"', "&quot;")
+    ooxml = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+    return {
+        "[Content_Types].xml": _XML
+        + '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        f'<Override PartName="/xl/workbook.xml" ContentType="{ooxml}.sheet.main+xml"/>'
+        f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{ooxml}.worksheet+xml"/>'
+        f'<Override PartName="/xl/styles.xml" ContentType="{ooxml}.styles+xml"/>'
+        "</Types>",
+        "_rels/.rels": _XML + f'<Relationships xmlns="{_PKG_REL}">'
+        f'<Relationship Id="rId1" Type="{_REL}/officeDocument" Target="xl/workbook.xml"/>'
+        "</Relationships>",
+        "xl/_rels/workbook.xml.rels": _XML + f'<Relationships xmlns="{_PKG_REL}">'
+        f'<Relationship Id="rId1" Type="{_REL}/worksheet" Target="worksheets/sheet1.xml"/>'
+        f'<Relationship Id="rId2" Type="{_REL}/styles" Target="styles.xml"/>'
+        "</Relationships>",
+        "xl/workbook.xml": _XML + f'<workbook xmlns="{_MAIN}" xmlns:r="{_REL}">'
+        f'<sheets><sheet name="{name}" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        "xl/styles.xml": _XML + f'<styleSheet xmlns="{_MAIN}">'
+        '<numFmts count="2"><numFmt numFmtId="164" formatCode="yyyy\\-mm\\-dd"/>'
+        '<numFmt numFmtId="165" formatCode="yyyy\\-mm\\-dd hh:mm"/></numFmts>'
+        '<fonts count="3"><font><sz val="11"/><name val="Calibri"/></font>'
+        '<font><b/><sz val="11"/><name val="Calibri"/></font>'
+        '<font><b/><sz val="14"/><name val="Calibri"/></font></fonts>'
+        '<fills count="3"><fill><patternFill patternType="none"/></fill>'
+        '<fill><patternFill patternType="gray125"/></fill>'
+        '<fill><patternFill patternType="solid"><fgColor rgb="FFEEF2F7"/></patternFill></fill></fills>'
+        '<borders count="2"><border/><border><left style="thin"/><right style="thin"/>'
+        '<top style="thin"/><bottom style="thin"/></border></borders>'
+        '<cellStyleXfs count="1"><xf/></cellStyleXfs><cellXfs count="5"><xf/>'
+        '<xf fontId="1" fillId="2" borderId="1" applyFont="1" applyFill="1" applyBorder="1"/>'
+        '<xf numFmtId="164" applyNumberFormat="1"/><xf numFmtId="165" applyNumberFormat="1"/>'
+        '<xf fontId="2" applyFont="1"/></cellXfs>'
+        '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
+        "</styleSheet>",
+    }

@@ -77,3 +77,36 @@ def test_it_streams_rows_from_a_generator_to_a_path(tmp_path):
     read = read_back(path.open("rb"))
     assert len(read) == 20_001
     assert read[-1] == ["人19999", 19999]
+
+
+def test_it_writes_a_workbook_a_strict_reader_accepts(tmp_path, recwarn):
+    """openpyxl parses the OOXML strictly (Excel and WPS are stricter still about bad XML)."""
+    import openpyxl
+
+    path = tmp_path / "strict.xlsx"
+    write_table(
+        str(path),
+        ["姓名", "备注"],
+        [["王<五>", " a & b \x01"], ["李四", "x" * 300]],
+        title="台账",
+        column_widths=[12, 40],
+        sheet_name="排查台账/青山镇",
+    )
+    book = openpyxl.load_workbook(path)
+    sheet = book.active
+    assert not [w for w in recwarn if "openpyxl" in str(w.filename)]
+    assert sheet.title == "排查台账 青山镇"  # "/" may not appear in a sheet name
+    assert sheet["A1"].value == "台账" and sheet["A1"].font.b
+    assert sheet["A2"].font.b and sheet["B2"].value == "备注"
+    assert sheet.freeze_panes == "A3"  # the header stays in view
+    assert sheet.column_dimensions["B"].width == 40
+    # Markup and the ampersand are text; a control character (illegal in XML) is dropped.
+    assert sheet["A3"].value == "王<五>"
+    assert sheet["B3"].value == " a & b "
+    assert sheet["B4"].value == "x" * 300
+
+
+def test_it_refuses_more_rows_than_a_sheet_holds(tmp_path, monkeypatch):
+    monkeypatch.setattr("fangyi.core.xlsx.MAX_ROWS", 3)
+    with pytest.raises(ValueError, match="more rows"):
+        write_table(str(tmp_path / "big.xlsx"), ["n"], ([i] for i in range(5)))
