@@ -147,6 +147,7 @@ class Person(TimeStampedModel):
         verbose_name=_("village / group"),
         on_delete=models.PROTECT,
         related_name="people",
+        db_index=False,  # person_jurisdiction_name (jurisdiction, name) serves it
     )
 
     objects = PersonQuerySet.as_manager()

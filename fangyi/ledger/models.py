@@ -68,14 +68,21 @@ class LedgerEntry(TimeStampedModel):
     """
 
     external_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # No single-column indexes where a composite one starts with the column (the unique
+    # (person, category) and (jurisdiction, status)): each index costs every import's inserts.
     person = models.ForeignKey(
-        Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="ledger_entries"
+        Person,
+        verbose_name=_("person"),
+        on_delete=models.PROTECT,
+        related_name="ledger_entries",
+        db_index=False,
     )
     jurisdiction = models.ForeignKey(
         Jurisdiction,
         verbose_name=_("village / group"),
         on_delete=models.PROTECT,
         related_name="ledger_entries",
+        db_index=False,
     )
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
     status = models.CharField(
@@ -349,7 +356,12 @@ class VerificationTask(models.Model):
     """Verify one pushed person (核查) before the list's deadline; the village holding the entry
     does it, and the result goes back up in the feedback sheet."""
 
-    push_list = models.ForeignKey(PushList, on_delete=models.PROTECT, related_name="tasks")
+    push_list = models.ForeignKey(
+        PushList,
+        on_delete=models.PROTECT,
+        related_name="tasks",
+        db_index=False,  # the unique (push_list, entry) serves it
+    )
     entry = models.ForeignKey(
         LedgerEntry, on_delete=models.PROTECT, related_name="verification_tasks"
     )
