@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from fangyi.core.xlsx import FORMULA_TRIGGERS
 from fangyi.ledger.models import Category, RiskLevel, Transport
@@ -26,7 +26,7 @@ class ImportField:
 
 
 IMPORT_FIELDS = (
-    ImportField("name", gettext_lazy("name"), ("姓名", "名字", "人员姓名", "name")),
+    ImportField("name", pgettext_lazy("person", "name"), ("姓名", "名字", "人员姓名", "name")),
     ImportField(
         "id_number",
         gettext_lazy("ID number"),
