@@ -108,6 +108,17 @@ IMPORT_FIELDS = (
     ImportField("notes", gettext_lazy("notes"), ("备注", "行程", "行程备注", "说明", "trip")),
 )
 FIELDS_BY_KEY = {f.key: f for f in IMPORT_FIELDS}
+# The columns of a typical county push list, as the demo and the tests write them.
+TYPICAL_PUSH_LIST_HEADERS = (
+    "姓名",
+    "身份证号码",
+    "手机号码",
+    "来源地",
+    "返乡时间",
+    "交通方式",
+    "车次/航班/车牌",
+    "现住址",
+)
 REQUIRED_KEYS = ("name",)
 IDENTIFYING_KEYS = ("id_number", "phone")  # a list needs at least one of these columns
 

@@ -25,6 +25,7 @@ from fangyi.core.identity import compose_id_number, mask_phone
 from fangyi.core.models import Jurisdiction, Person, User
 from fangyi.core.xlsx import write_table
 from fangyi.ledger import services
+from fangyi.ledger.columns import TYPICAL_PUSH_LIST_HEADERS
 from fangyi.ledger.models import (
     Category,
     EventKind,
@@ -233,16 +234,7 @@ def _event(at: datetime, user: User, kind: EventKind, changes: dict) -> LedgerEn
 
 # The push list -------------------------------------------------------------------------------
 
-_PUSH_HEADERS = (
-    "姓名",
-    "身份证号码",
-    "手机号码",
-    "来源地",
-    "返乡时间",
-    "交通方式",
-    "车次/航班/车牌",
-    "现住址",
-)
+_PUSH_HEADERS = TYPICAL_PUSH_LIST_HEADERS
 
 
 def _receive_push_list(

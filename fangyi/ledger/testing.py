@@ -9,18 +9,10 @@ from fangyi.core.audit import Actor
 from fangyi.core.models import Jurisdiction, Person
 from fangyi.core.xlsx import write_table
 from fangyi.ledger import services
+from fangyi.ledger.columns import TYPICAL_PUSH_LIST_HEADERS
 from fangyi.ledger.models import Category, LedgerEntry, PushList
 
-PUSH_LIST_HEADERS = (
-    "姓名",
-    "身份证号码",
-    "手机号码",
-    "来源地",
-    "返乡时间",
-    "交通方式",
-    "车次/航班/车牌",
-    "现住址",
-)
+PUSH_LIST_HEADERS = TYPICAL_PUSH_LIST_HEADERS
 # The lists in tests arrive on 2020-01-28 at 08:00 in the town (Asia/Shanghai).
 RECEIVED = datetime(2020, 1, 28, 8, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 

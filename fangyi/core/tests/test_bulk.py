@@ -13,27 +13,8 @@ from django.db import IntegrityError, transaction
 from fangyi.core import crypto
 from fangyi.core.bulk import DbValues, allocate_ids, insert_rows
 from fangyi.core.models import AuditEntry, Person
+from fangyi.ledger.importing import PERSON_COLUMNS  # the columns an import writes
 from fangyi.testing import make_person
-
-PERSON_COLUMNS = (
-    "id",
-    "created_at",
-    "updated_at",
-    "external_id",
-    "name",
-    "name_pinyin",
-    "name_initials",
-    "sex",
-    "birth_date",
-    "id_number_cipher",
-    "id_number_index",
-    "phone_cipher",
-    "phone_index",
-    "phone_last4",
-    "household_address",
-    "current_address",
-    "jurisdiction_id",
-)
 
 
 def person_values(db: DbValues, pk: int, name: str, code: str, at: datetime, **values) -> tuple:
