@@ -177,7 +177,7 @@ class RowChecker:
         if _CJK.search(name):
             name = "".join(name.split())
         if not name:
-            problem("name", _("the name is empty"))
+            problem("name", _("the person's name is empty"))
         elif len(name) > 50:
             problem("name", _("the name is longer than 50 characters"))
         pushed = PushedRow(row=row, name=name)

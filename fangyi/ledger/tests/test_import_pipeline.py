@@ -217,7 +217,7 @@ def test_it_reports_phones_and_names_it_cannot_use(world, actor, tmp_path):
     )
     errors = error_map(push_list)
     assert errors[2] == [(COLUMN["phone"], "a mobile number has 11 digits; this one has 10")]
-    assert errors[3] == [(COLUMN["name"], "the name is empty")]
+    assert errors[3] == [(COLUMN["name"], "the person's name is empty")]
     assert 4 not in errors
     assert "neither an ID number nor a phone" in errors[5][0][1]
     assert Person.objects.get().phone == "13912345679"

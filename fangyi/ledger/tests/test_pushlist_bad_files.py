@@ -248,7 +248,9 @@ def test_it_reports_the_rows_under_a_merged_cell_as_empty(client, town, village_
     push_list = import_through_the_page(client, path)
 
     assert (push_list.rows, push_list.imported, push_list.errors) == (4, 3, 1)
-    assert push_list.error_rows == [{"row": 4, "column": "姓名", "reason": "the name is empty"}]
+    assert push_list.error_rows == [
+        {"row": 4, "column": "姓名", "reason": "the person's name is empty"}
+    ]
     assert VerificationTask.objects.filter(push_list=push_list).count() == 3
 
 

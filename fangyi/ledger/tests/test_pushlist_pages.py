@@ -289,7 +289,7 @@ def test_it_downloads_the_error_sheet_ready_to_fix_and_import_again(
     assert sheet[1][-1].startswith("身份证号码：")
     assert sheet[2][0] == 7.0
     assert sheet[2][4] == '\'=HYPERLINK("x")'  # formula injection neutralised
-    assert "；" in sheet[2][-1] and "姓名：the name is empty" in sheet[2][-1]
+    assert "；" in sheet[2][-1] and "姓名：the person's name is empty" in sheet[2][-1]
     assert AuditEntry.objects.filter(action=AuditAction.EXPORT, actor=carol).count() == 1
 
     # Fixed and uploaded again, the sheet imports: its header row holds the file's headers.
