@@ -13,20 +13,20 @@ decrypts every ID number and phone, the same with `--full-identity`.
 """
 
 import argparse
-import os
-import platform
-import shutil
-import subprocess
-import sys
-import tempfile
-import time
-from dataclasses import dataclass
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+from common import (
+    data_folder,
+    environment,
+    fangyi_command,
+    migrate_empty,
+    print_machine,
+    shell,
+    timed,
+)
+
 TOWN = "999901100"
 GOAL_SECONDS = 10
-COUNT_PEOPLE = "from fangyi.core.models import Person; print(Person.objects.count())"
 FILL_LEDGER = """
 import random
 from django.db import transaction
@@ -60,67 +60,22 @@ print(town.count())
 """
 
 
-@dataclass
-class Run:
-    seconds: float
-    peak_mb: float
-
-
-def fangyi_command() -> str:
-    beside_python = Path(sys.executable).with_name("fangyi")
-    found = str(beside_python) if beside_python.exists() else shutil.which("fangyi")
-    if not found:
-        sys.exit("the `fangyi` command is not installed; run `pip install -e .` in the venv")
-    return found
-
-
-def timed(args: list[str], env: dict[str, str]) -> Run:
-    """Run one command; its wall time and its own peak RSS (Linux reports ru_maxrss in KiB)."""
-    started = time.perf_counter()
-    process = subprocess.Popen(args, env=env, cwd=REPO, stdout=subprocess.DEVNULL)
-    _pid, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - started
-    if code := os.waitstatus_to_exitcode(status):
-        sys.exit(f"{' '.join(args)} failed with exit code {code}")
-    return Run(seconds, usage.ru_maxrss / 1024)
-
-
-def shell(fangyi: str, code: str, env: dict[str, str]) -> str:
-    result = subprocess.run(
-        [fangyi, "shell", "--no-imports", "-c", code],
-        env=env,
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return result.stdout.strip()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--entries", type=int, default=120_000)
     options = parser.parse_args()
     fangyi = fangyi_command()
-    data_dir = tempfile.mkdtemp(prefix="fangyi-bench-")
-    env = {**os.environ, "FANGYI_DATA_DIR": data_dir, "FANGYI_DEBUG": "1"}
-    database = env.get("DATABASE_URL", "").split(":", 1)[0] or f"sqlite ({data_dir})"
-    out = Path(data_dir) / "ledger.xlsx"
-    try:
-        timed([fangyi, "migrate", "-v0"], env)
-        if int(shell(fangyi, COUNT_PEOPLE, env)):
-            sys.exit("the database already holds people; point DATABASE_URL to an empty one")
+    with data_folder() as data_dir:
+        env, database = environment(data_dir)
+        out = Path(data_dir) / "ledger.xlsx"
+        migrate_empty(fangyi, env)
         timed([fangyi, "seed-demo", "--scale", "town", "-v0"], env)
         entries = int(shell(fangyi, FILL_LEDGER.format(town=TOWN, entries=options.entries), env))
         masked = timed([fangyi, "export-ledger", "--town", TOWN, str(out)], env)
         size_mb = out.stat().st_size / 1e6
         full = timed([fangyi, "export-ledger", "--town", TOWN, "--full-identity", str(out)], env)
-    finally:
-        shutil.rmtree(data_dir, ignore_errors=True)
 
-    print(
-        f"machine   {os.cpu_count()} CPUs, {platform.platform()}, Python {platform.python_version()}"
-    )
+    print_machine()
     print(f"database  {database}; 青山镇 ledger: {entries:,} entries")
     for label, run in (("masked", masked), ("full", full)):
         print(

@@ -23,20 +23,24 @@ The import's JSON counts are checked against what the generator wrote.
 import argparse
 import json
 import os
-import platform
-import shutil
-import subprocess
 import sys
-import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+from common import (
+    count_people,
+    data_folder,
+    environment,
+    fangyi_command,
+    migrate_empty,
+    print_machine,
+    shell,
+    timed,
+)
+
 TOWN = "999901100"
 GOAL_ROWS_PER_SECOND = 20_000
 GOAL_PEAK_MB = 500
-COUNT_PEOPLE = "from fangyi.core.models import Person; print(Person.objects.count())"
 GENERATE = """
 import json
 from django.utils import timezone
@@ -62,63 +66,18 @@ print(time.perf_counter() - started, len(frame))
 """
 
 
-@dataclass
-class Run:
-    seconds: float
-    peak_mb: float
-    stdout: str = ""
-
-
-def fangyi_command() -> str:
-    beside_python = Path(sys.executable).with_name("fangyi")
-    found = str(beside_python) if beside_python.exists() else shutil.which("fangyi")
-    if not found:
-        sys.exit("the `fangyi` command is not installed; run `pip install -e .` in the venv")
-    return found
-
-
-def timed(args: list[str], env: dict[str, str]) -> Run:
-    """Run one command; its wall time, its own peak RSS (Linux: ru_maxrss in KiB), its stdout."""
-    with tempfile.TemporaryFile() as out:
-        started = time.perf_counter()
-        process = subprocess.Popen(args, env=env, cwd=REPO, stdout=out)
-        _pid, status, usage = os.wait4(process.pid, 0)
-        seconds = time.perf_counter() - started
-        if code := os.waitstatus_to_exitcode(status):
-            sys.exit(f"{' '.join(args)} failed with exit code {code}")
-        out.seek(0)
-        return Run(seconds, usage.ru_maxrss / 1024, out.read().decode())
-
-
-def shell(fangyi: str, code: str, env: dict[str, str]) -> str:
-    result = subprocess.run(
-        [fangyi, "shell", "--no-imports", "-c", code],
-        env=env,
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return result.stdout.strip()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--keep", help="keep the data folder (database, list) here")
     options = parser.parse_args()
     fangyi = fangyi_command()
-    data_dir = options.keep or tempfile.mkdtemp(prefix="fangyi-bench-")
-    Path(data_dir).mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "FANGYI_DATA_DIR": data_dir, "FANGYI_DEBUG": "1"}
-    database = env.get("DATABASE_URL", "").split(":", 1)[0] or f"sqlite ({data_dir})"
-    push_file = str(Path(data_dir) / f"push-list-{options.rows}.xlsx")
-    try:
-        timed([fangyi, "migrate", "-v0"], env)
-        if int(shell(fangyi, COUNT_PEOPLE, env)):
-            sys.exit("the database already holds people; point DATABASE_URL to an empty one")
+    with data_folder(options.keep) as data_dir:
+        env, database = environment(data_dir)
+        push_file = str(Path(data_dir) / f"push-list-{options.rows}.xlsx")
+        migrate_empty(fangyi, env)
         seed = timed([fangyi, "seed-demo", "--scale", "town", "-v0"], env)
-        residents = int(shell(fangyi, COUNT_PEOPLE, env))
+        residents = count_people(fangyi, env)
         started = time.perf_counter()
         code = GENERATE.format(rows=options.rows, town=TOWN, path=push_file)
         expected = json.loads(shell(fangyi, code, env).splitlines()[-1])
@@ -129,16 +88,11 @@ def main() -> None:
         baseline_read = float(read_seconds)
         run = timed([fangyi, "import-pushlist", push_file, "--town", TOWN, "--json"], env)
         outcome = json.loads(run.stdout.strip().splitlines()[-1])
-    finally:
-        if not options.keep:
-            shutil.rmtree(data_dir, ignore_errors=True)
 
     rows = options.rows
     per_second = rows / run.seconds
     size_mb = os.path.getsize(push_file) / 1e6 if options.keep else None
-    print(
-        f"machine   {os.cpu_count()} CPUs, {platform.platform()}, Python {platform.python_version()}"
-    )
+    print_machine()
     print(
         f"database  {database}; town demo: {residents:,} residents, seeded in {seed.seconds:.1f} s"
     )
