@@ -302,3 +302,38 @@ def test_it_refuses_an_unknown_jurisdiction_or_another_format(tmp_path, town):
     with pytest.raises(CommandError):
         call_command("export_ledger", "--town", town.code, str(tmp_path / "x.csv"))
     assert not AuditEntry.objects.filter(action=AuditAction.EXPORT).exists()
+
+
+def test_it_dates_a_list_received_earlier_and_checks_arrivals_against_that_day(tmp_path, town):
+    rows = [
+        ["王五", id_number(1), "13900001111", "湖北武汉", "2020-01-22", "", "", "青山镇"],
+        ["赵六", id_number(2), "13900002222", "湖北武汉", "2020-03-15", "", "", "青山镇"],
+    ]
+    path = write_push_list_file(tmp_path / "夜间推送.xlsx", rows)
+
+    stdout, _stderr, code = run(
+        "import_pushlist",
+        str(path),
+        "--town",
+        town.code,
+        "--received",
+        "2020-01-28 22:30",
+        "--deadline-hours",
+        "12",
+        "--json",
+    )
+
+    assert code == 0
+    push_list = PushList.objects.get()
+    received = timezone.localtime(push_list.received_at)
+    assert (received.date(), received.hour, received.minute) == (date(2020, 1, 28), 22, 30)
+    assert timezone.localtime(push_list.deadline_at).hour == 10  # 12 hours later, next morning
+    # 1月22日 is before the list; 3月15日 is more than 30 days after it: refused, not guessed.
+    assert [e["row"] for e in last_json(stdout)["error_rows"]] == [3]
+
+
+def test_it_refuses_a_received_time_it_cannot_read(push_file, town):
+    before = counts()
+    with pytest.raises(CommandError, match="2020-01-28 22:30"):
+        call_command("import_pushlist", str(push_file), "--town", town.code, "--received", "昨晚")
+    assert counts() == before

@@ -1,13 +1,16 @@
 """`fangyi import-pushlist FILE --town CODE`: the page's push-list import, from a shell."""
 
+import argparse
 import json
 import sys
+from datetime import datetime
 from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import translation
+from django.utils import timezone, translation
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from fangyi.core.audit import Actor
@@ -18,6 +21,14 @@ from fangyi.ledger.importing import DuplicateFile
 from fangyi.ledger.models import Category, ImportMapping, PushList, PushListSource
 
 EXIT_UNUSABLE_FILE = 2
+
+
+def _local_time(text: str) -> datetime:
+    """'2020-01-28 22:30' (or an ISO date-time) in the town's time zone."""
+    found = parse_datetime(text.replace("T", " ").strip())
+    if found is None:
+        raise argparse.ArgumentTypeError(f"not a date and time: {text!r} (use 2020-01-28 22:30)")
+    return found if timezone.is_aware(found) else timezone.make_aware(found)
 
 
 class Command(BaseCommand):
@@ -35,6 +46,13 @@ class Command(BaseCommand):
             type=int,
             default=None,
             help=f"hours to verify everyone (default {settings.PUSH_LIST_DEADLINE_HOURS})",
+        )
+        parser.add_argument(
+            "--received",
+            type=_local_time,
+            default=None,
+            help="when the list was received, e.g. '2020-01-28 22:30' (default: now); "
+            "the deadline counts from it and arrival dates are checked against it",
         )
         parser.add_argument("--source", choices=PushListSource.values, default="county")
         parser.add_argument("--category", choices=Category.values, default=Category.RETURNEE)
@@ -73,6 +91,7 @@ class Command(BaseCommand):
                 name=options["name"],
                 source=options["source"],
                 category=options["category"],
+                received_at=options["received"],
                 deadline_hours=options["deadline_hours"],
             )
             if saved is not None:
