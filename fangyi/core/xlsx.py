@@ -78,7 +78,7 @@ def write_table(
 
 class _SheetWriter:
     def __init__(self, width: int) -> None:
-        self.letters = [_column_letter(i) for i in range(max(width, 1))]
+        self.letters = [column_letter(i) for i in range(max(width, 1))]
 
     def start(self, header_row: int, column_widths: Sequence[int]) -> bytes:
         cols = "".join(
@@ -97,7 +97,7 @@ class _SheetWriter:
     def row(self, number: int, values: Sequence[object], style: int = 0) -> bytes:
         letters = self.letters
         if len(values) > len(letters):
-            letters.extend(_column_letter(i) for i in range(len(letters), len(values)))
+            letters.extend(column_letter(i) for i in range(len(letters), len(values)))
         styled = f' s="{style}"' if style else ""
         cells = []
         for index, value in enumerate(values):
@@ -143,7 +143,8 @@ def _serial(value: datetime) -> float:
     return round((value - _EXCEL_EPOCH).total_seconds() / 86400, 8)
 
 
-def _column_letter(index: int) -> str:
+def column_letter(index: int) -> str:
+    """0 → A, 25 → Z, 26 → AA: the column as Excel labels it."""
     letters = ""
     index += 1
     while index:

@@ -8,7 +8,6 @@ from datetime import date, datetime
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,7 +16,7 @@ from ninja.pagination import PageNumberPagination, paginate
 
 from fangyi.core.audit import Actor
 from fangyi.core.models import User
-from fangyi.ledger import services
+from fangyi.ledger import selectors, services
 from fangyi.ledger.models import (
     LedgerEntry,
     LedgerEntryEvent,
@@ -234,9 +233,9 @@ class PushListOut(Schema):
             "matched": push_list.matched,
             "merged": push_list.merged,
             "errors": push_list.errors,
-            "tasks": push_list.task_count,
-            "tasks_open": push_list.open_count,
-            "tasks_overdue": push_list.overdue_count,
+            "tasks": push_list.tasks_total,
+            "tasks_open": push_list.tasks_open,
+            "tasks_overdue": push_list.tasks_overdue,
         }
 
 
@@ -383,15 +382,10 @@ def verify_task(request, task_id: int, payload: VerifyIn):
 
 
 def _push_lists(request):
-    now = timezone.now()
     return (
         PushList.objects.visible_to(_user(request))
         .select_related("town")
-        .annotate(
-            task_count=Count("tasks"),
-            open_count=Count("tasks", filter=Q(tasks__result="")),
-            overdue_count=Count("tasks", filter=Q(tasks__result="", deadline_at__lt=now)),
-        )
+        .annotate(**selectors.verification_counts(on_push_list=True))
     )
 
 

@@ -4,12 +4,22 @@ views copy a service's per-field errors onto the form so nothing typed is lost."
 import uuid
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
+from fangyi.core.models import Jurisdiction, JurisdictionLevel
+from fangyi.core.tabular import MB
+from fangyi.core.xlsx import column_letter
+from fangyi.ledger.columns import IDENTIFYING_KEYS, IMPORT_FIELDS, REQUIRED_KEYS
 from fangyi.ledger.models import (
     Category,
+    ImportMapping,
     LedgerEntry,
+    PushListSource,
     RiskLevel,
     Status,
     Transport,
@@ -235,3 +245,104 @@ class VerifyForm(ServiceErrorsMixin, forms.Form):
         super().__init__(*args, **kwargs)
         for name in ("symptoms", "note"):
             self.fields[name].widget.attrs["autocomplete"] = "off"
+
+
+# Push lists ---------------------------------------------------------------------------------
+
+
+class PushListUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("file (.xlsx, .xls or .csv)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.xls,.xlsm,.csv"}),
+    )
+    name = forms.CharField(
+        label=pgettext_lazy("list", "name"),
+        max_length=100,
+        required=False,
+        help_text=_("leave empty to use the file name"),
+    )
+    source = forms.ChoiceField(label=_("pushed by"), choices=PushListSource.choices)
+    category = forms.ChoiceField(label=_("people on the list are"), choices=Category.choices)
+    received_at = forms.DateTimeField(
+        label=_("received at"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    deadline_hours = forms.IntegerField(
+        label=_("verify within (hours)"), min_value=1, max_value=24 * 30
+    )
+    town = forms.ModelChoiceField(label=_("town"), queryset=None, empty_label=None)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        towns = Jurisdiction.objects.visible_to(user).filter(level=JurisdictionLevel.TOWN)
+        self.fields["town"].queryset = towns
+        self.fields["town"].error_messages["invalid_choice"] = _(
+            "that town does not exist or is outside your jurisdiction"
+        )
+        if user.jurisdiction_id and len(user.jurisdiction_id) >= 9:
+            self.fields["town"].initial = user.jurisdiction_id[:9]
+        self.fields["received_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
+        self.fields["deadline_hours"].initial = settings.PUSH_LIST_DEADLINE_HOURS
+        self.fields["source"].initial = PushListSource.COUNTY
+
+    @cached_property
+    def single_town(self) -> Jurisdiction | None:
+        """The user's own town when it is the only choice (the page shows it as text)."""
+        towns = list(self.fields["town"].queryset[:2])
+        return towns[0] if len(towns) == 1 else None
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        limit = settings.IMPORT_MAX_BYTES
+        if upload.size > limit:  # refused before it is copied anywhere
+            raise ValidationError(
+                _(
+                    "the file is %(size)s MB, larger than the limit of %(limit)s MB: split it into smaller files"
+                )
+                % {"size": f"{upload.size / MB:.1f}", "limit": f"{limit / MB:g}"}
+            )
+        return upload
+
+
+class MappingForm(forms.Form):
+    """Which column of the file holds each field; one select per field."""
+
+    saved = forms.ModelChoiceField(label=_("use a saved mapping"), queryset=None, required=False)
+    save_as = forms.CharField(
+        label=_("save this mapping as"),
+        max_length=60,
+        required=False,
+        help_text=_("optional: a name to reuse it for the next list of this kind"),
+    )
+
+    def __init__(self, *args, header_cells: list[str], user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["saved"].queryset = ImportMapping.objects.visible_to(user).order_by("name")
+        columns = [("", _("— not in the file —"))] + [
+            (str(index), f"{column_letter(index)} · {header or _('(no header)')}")
+            for index, header in enumerate(header_cells)
+        ]
+        needed = {key: _("required") for key in REQUIRED_KEYS} | {
+            key: _("this or the other is required") for key in IDENTIFYING_KEYS
+        }
+        for field in IMPORT_FIELDS:
+            self.fields[f"col_{field.key}"] = forms.ChoiceField(
+                label=field.label,
+                choices=columns,
+                required=False,
+                help_text=needed.get(field.key, ""),
+            )
+
+    def column_fields(self) -> list[forms.BoundField]:
+        return [self[f"col_{field.key}"] for field in IMPORT_FIELDS]
+
+    def mapping(self) -> dict[str, int]:
+        return {
+            field.key: int(self.cleaned_data[f"col_{field.key}"])
+            for field in IMPORT_FIELDS
+            if self.cleaned_data.get(f"col_{field.key}")
+        }
+
+    @staticmethod
+    def initial_for(mapping: dict[str, int]) -> dict[str, str]:
+        return {f"col_{key}": str(index) for key, index in mapping.items()}

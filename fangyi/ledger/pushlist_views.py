@@ -1,206 +1,34 @@
 """Push-list pages: the list, upload, column mapping, import progress and outcome, error sheet.
 
 Views authorise (permission + `visible_to`), validate with a form, call one service, render.
-The forms and the two read helpers these pages need live here, next to their only users.
+Their forms live in forms.py (`PushListUploadForm`, `MappingForm`), their reads in selectors.py
+(`push_lists_with_progress`, `progress_by_village`).
 """
 
 import io
-from string import ascii_uppercase
 
-from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q, QuerySet
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
-from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET
 
 from fangyi.core.audit import Actor
-from fangyi.core.models import Jurisdiction, JurisdictionLevel
-from fangyi.core.tabular import MB, TableError, read_table
+from fangyi.core.tabular import TableError, read_table
+from fangyi.core.xlsx import column_letter
 from fangyi.ledger import services
-from fangyi.ledger.columns import (
-    IDENTIFYING_KEYS,
-    IMPORT_FIELDS,
-    REQUIRED_KEYS,
-    cell_text,
-    missing_columns,
-)
+from fangyi.ledger.columns import cell_text, missing_columns
 from fangyi.ledger.error_sheet import export_error_sheet
+from fangyi.ledger.forms import MappingForm, PushListUploadForm
 from fangyi.ledger.importing import DuplicateFile
-from fangyi.ledger.models import (
-    Category,
-    ImportMapping,
-    ImportStatus,
-    PushList,
-    PushListSource,
-    VerificationTask,
-)
+from fangyi.ledger.models import ImportStatus, PushList, VerificationTask
+from fangyi.ledger.selectors import progress_by_village, push_lists_with_progress
 
 PREVIEW_ROWS = 5
 SHOWN_PROBLEMS = 200  # the page lists this many; the error sheet has them all
-
-
-# Forms --------------------------------------------------------------------------------------
-
-
-class PushListUploadForm(forms.Form):
-    file = forms.FileField(
-        label=gettext_lazy("file (.xlsx, .xls or .csv)"),
-        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.xls,.xlsm,.csv"}),
-    )
-    name = forms.CharField(
-        label=pgettext_lazy("list", "name"),
-        max_length=100,
-        required=False,
-        help_text=gettext_lazy("leave empty to use the file name"),
-    )
-    source = forms.ChoiceField(label=gettext_lazy("pushed by"), choices=PushListSource.choices)
-    category = forms.ChoiceField(
-        label=gettext_lazy("people on the list are"), choices=Category.choices
-    )
-    received_at = forms.DateTimeField(
-        label=gettext_lazy("received at"),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-    )
-    deadline_hours = forms.IntegerField(
-        label=gettext_lazy("verify within (hours)"), min_value=1, max_value=24 * 30
-    )
-    town = forms.ModelChoiceField(label=gettext_lazy("town"), queryset=None, empty_label=None)
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        towns = Jurisdiction.objects.visible_to(user).filter(level=JurisdictionLevel.TOWN)
-        self.fields["town"].queryset = towns
-        self.fields["town"].error_messages["invalid_choice"] = _(
-            "that town does not exist or is outside your jurisdiction"
-        )
-        if user.jurisdiction_id and len(user.jurisdiction_id) >= 9:
-            self.fields["town"].initial = user.jurisdiction_id[:9]
-        self.fields["received_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
-        self.fields["deadline_hours"].initial = settings.PUSH_LIST_DEADLINE_HOURS
-        self.fields["source"].initial = PushListSource.COUNTY
-
-    @cached_property
-    def single_town(self) -> Jurisdiction | None:
-        """The user's own town when it is the only choice (the page shows it as text)."""
-        towns = list(self.fields["town"].queryset[:2])
-        return towns[0] if len(towns) == 1 else None
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        limit = settings.IMPORT_MAX_BYTES
-        if upload.size > limit:  # refused before it is copied anywhere
-            raise ValidationError(
-                _(
-                    "the file is %(size)s MB, larger than the limit of %(limit)s MB: split it into smaller files"
-                )
-                % {"size": f"{upload.size / MB:.1f}", "limit": f"{limit / MB:g}"}
-            )
-        return upload
-
-
-def column_letter(index: int) -> str:
-    """0 → A, 25 → Z, 26 → AA: the column as Excel labels it."""
-    letters = ""
-    index += 1
-    while index:
-        index, remainder = divmod(index - 1, 26)
-        letters = ascii_uppercase[remainder] + letters
-    return letters
-
-
-class MappingForm(forms.Form):
-    """Which column of the file holds each field; one select per field."""
-
-    saved = forms.ModelChoiceField(
-        label=gettext_lazy("use a saved mapping"), queryset=None, required=False
-    )
-    save_as = forms.CharField(
-        label=gettext_lazy("save this mapping as"),
-        max_length=60,
-        required=False,
-        help_text=gettext_lazy("optional: a name to reuse it for the next list of this kind"),
-    )
-
-    def __init__(self, *args, header_cells: list[str], user, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["saved"].queryset = ImportMapping.objects.visible_to(user).order_by("name")
-        columns = [("", _("— not in the file —"))] + [
-            (str(index), f"{column_letter(index)} · {header or _('(no header)')}")
-            for index, header in enumerate(header_cells)
-        ]
-        needed = {key: _("required") for key in REQUIRED_KEYS} | {
-            key: _("this or the other is required") for key in IDENTIFYING_KEYS
-        }
-        for field in IMPORT_FIELDS:
-            self.fields[f"col_{field.key}"] = forms.ChoiceField(
-                label=field.label,
-                choices=columns,
-                required=False,
-                help_text=needed.get(field.key, ""),
-            )
-
-    def column_fields(self) -> list[forms.BoundField]:
-        return [self[f"col_{field.key}"] for field in IMPORT_FIELDS]
-
-    def mapping(self) -> dict[str, int]:
-        return {
-            field.key: int(self.cleaned_data[f"col_{field.key}"])
-            for field in IMPORT_FIELDS
-            if self.cleaned_data.get(f"col_{field.key}")
-        }
-
-    @staticmethod
-    def initial_for(mapping: dict[str, int]) -> dict[str, str]:
-        return {f"col_{key}": str(index) for key, index in mapping.items()}
-
-
-# Reads --------------------------------------------------------------------------------------
-
-
-def _task_counts(task: str, deadline: str) -> dict[str, Count]:
-    """Verification counts (total, verified, open, overdue) over the tasks reached by `task`,
-    whose list's deadline is at `deadline`."""
-    open_ = Q(**{f"{task}result": ""})
-    return {
-        "tasks_total": Count(f"{task}pk"),
-        "tasks_verified": Count(f"{task}pk", filter=~open_),
-        "tasks_open": Count(f"{task}pk", filter=open_),
-        "tasks_overdue": Count(
-            f"{task}pk", filter=open_ & Q(**{f"{deadline}__lt": timezone.now()})
-        ),
-    }
-
-
-def push_lists_with_progress(user) -> QuerySet[PushList]:
-    """The push lists the user may see, newest first, each with its verification counts."""
-    return (
-        PushList.objects.visible_to(user)
-        .select_related("town")
-        .annotate(**_task_counts("tasks__", "deadline_at"))
-        .order_by("-received_at", "-id")
-    )
-
-
-def progress_by_village(user, push_list: PushList) -> list[dict]:
-    """Verification counts per village (or the town, for people not yet dispatched)."""
-    rows = list(
-        VerificationTask.objects.visible_to(user)
-        .filter(push_list=push_list)
-        .values("entry__jurisdiction_id", "entry__jurisdiction__name")
-        .annotate(**_task_counts("", "push_list__deadline_at"))
-        .order_by("entry__jurisdiction_id")
-    )
-    for row in rows:
-        row["unassigned"] = len(row["entry__jurisdiction_id"]) <= 9
-    return rows
 
 
 def _visible_push_list(request: HttpRequest, push_list_id) -> PushList:

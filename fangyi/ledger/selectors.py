@@ -13,7 +13,7 @@ from fangyi.core.models import Jurisdiction, User
 from fangyi.core.roles import ROLE_PERMISSIONS
 from fangyi.core.scoping import code_upper_bound
 from fangyi.core.selectors import person_match
-from fangyi.ledger.models import Category, LedgerEntry, Status, VerificationTask
+from fangyi.ledger.models import Category, LedgerEntry, PushList, Status, VerificationTask
 
 UNASSIGNED = "unassigned"
 # The query-string keys `filter_entries` reads (the list page, its polling and the export).
@@ -127,17 +127,69 @@ def responsible_cadres(user: User) -> QuerySet[User]:
     return cadres if user.is_superuser else cadres.none()
 
 
+def verification_counts(
+    *,
+    on_push_list: bool = False,
+    now: datetime | None = None,
+    verified_since: datetime | None = None,
+) -> dict[str, Count]:
+    """Count annotations of verification tasks: `tasks_total`, `tasks_verified`, `tasks_open`,
+    `tasks_overdue` (open, and the push list's deadline passed: the rule of
+    `VerificationTaskQuerySet.overdue`), and `tasks_verified_since` when `verified_since` is given.
+
+    For a query over VerificationTask, or over PushList (`on_push_list`: its `tasks`)."""
+    task, deadline = ("tasks__", "deadline_at") if on_push_list else ("", "push_list__deadline_at")
+    open_ = Q(**{f"{task}result": ""})
+    counts = {
+        "tasks_total": Count(f"{task}pk"),
+        "tasks_verified": Count(f"{task}pk", filter=~open_),
+        "tasks_open": Count(f"{task}pk", filter=open_),
+        "tasks_overdue": Count(
+            f"{task}pk", filter=open_ & Q(**{f"{deadline}__lt": now or timezone.now()})
+        ),
+    }
+    if verified_since is not None:
+        since = Q(**{f"{task}verified_at__gte": verified_since})
+        counts["tasks_verified_since"] = Count(f"{task}pk", filter=~open_ & since)
+    return counts
+
+
 def task_counts(tasks: QuerySet[VerificationTask], now: datetime | None = None) -> dict[str, int]:
     """Open, overdue, and verified today (local day) among `tasks`, in one query."""
     now = now or timezone.now()
     midnight = datetime.combine(
         timezone.localdate(now), time.min, tzinfo=timezone.get_current_timezone()
     )
+    counts = verification_counts(now=now, verified_since=midnight)
     return tasks.aggregate(
-        open=Count("pk", filter=Q(result="")),
-        overdue=Count("pk", filter=Q(result="", push_list__deadline_at__lt=now)),
-        done_today=Count("pk", filter=~Q(result="") & Q(verified_at__gte=midnight)),
+        open=counts["tasks_open"],
+        overdue=counts["tasks_overdue"],
+        done_today=counts["tasks_verified_since"],
     )
+
+
+def push_lists_with_progress(user: User) -> QuerySet[PushList]:
+    """The push lists the user may see, newest first, each with its verification counts."""
+    return (
+        PushList.objects.visible_to(user)
+        .select_related("town")
+        .annotate(**verification_counts(on_push_list=True))
+        .order_by("-received_at", "-id")
+    )
+
+
+def progress_by_village(user: User, push_list: PushList) -> list[dict]:
+    """Verification counts per village (or the town, for people not yet dispatched)."""
+    rows = list(
+        VerificationTask.objects.visible_to(user)
+        .filter(push_list=push_list)
+        .values("entry__jurisdiction_id", "entry__jurisdiction__name")
+        .annotate(**verification_counts())
+        .order_by("entry__jurisdiction_id")
+    )
+    for row in rows:
+        row["unassigned"] = len(row["entry__jurisdiction_id"]) <= 9
+    return rows
 
 
 def open_tasks(tasks: QuerySet[VerificationTask]) -> QuerySet[VerificationTask]:
