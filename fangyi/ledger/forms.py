@@ -176,6 +176,9 @@ class EntryForm(ServiceErrorsMixin, forms.Form):
     local_contact_phone = forms.CharField(
         label=_("local contact's phone"), max_length=20, required=False
     )
+    remove_local_contact_phone = forms.BooleanField(
+        label=_("remove the local contact's phone"), required=False
+    )
     responsible_cadre = forms.ModelChoiceField(
         label=_("responsible cadre"), queryset=None, required=False, empty_label="—"
     )
@@ -191,22 +194,30 @@ class EntryForm(ServiceErrorsMixin, forms.Form):
             cadres = cadres | type(user).objects.filter(pk=entry.responsible_cadre_id)
         self.fields["responsible_cadre"].queryset = cadres
         self.fields["local_contact_phone"].widget.attrs["inputmode"] = "tel"
-        if entry is not None:
+        if entry is not None and entry.local_contact_phone_cipher:
             self.fields["local_contact_phone"].help_text = _(
                 "leave empty to keep the current value"
             )
+        else:  # nothing stored to remove
+            del self.fields["remove_local_contact_phone"]
         for field in self.fields.values():
             field.widget.attrs.setdefault("autocomplete", "off")
 
     def service_values(self, editing: bool) -> dict:
         values = dict(self.cleaned_data)
-        if editing and not values.get("local_contact_phone"):
+        if values.pop("remove_local_contact_phone", False):
+            values["local_contact_phone"] = ""
+        elif editing and not values.get("local_contact_phone"):
             values.pop("local_contact_phone", None)  # masked on screen: empty keeps it
         return values
 
 
 def _initial(entry: LedgerEntry) -> dict:
-    fields = [name for name in EntryForm.base_fields if name != "local_contact_phone"]
+    fields = [
+        name
+        for name in EntryForm.base_fields
+        if name not in ("local_contact_phone", "remove_local_contact_phone")
+    ]
     initial = {name: getattr(entry, name) for name in fields}
     initial["responsible_cadre"] = entry.responsible_cadre_id
     return initial

@@ -430,3 +430,21 @@ def test_it_lets_the_auditor_read_but_not_change(client_for, dave, ledger):
     assert "王金水" in rows_of(page) and 'id="bulk-form"' not in page
     assert client.get(reverse("ledger:entry_detail", args=[wang.external_id])).status_code == 200
     assert client.get(reverse("ledger:entry_edit", args=[wang.external_id])).status_code == 403
+
+
+def test_it_removes_the_local_contacts_phone_only_when_asked(client_for, alice, ledger):
+    entry = ledger["wang"]
+    entry.local_contact_phone = "13700001111"
+    entry.save()
+    url = reverse("ledger:entry_edit", args=[entry.external_id])
+    form = {"category": "returnee", "status": "pending", "local_contact_phone": ""}
+    assert "remove_local_contact_phone" in client_for(alice).get(url).content.decode()
+
+    client_for(alice).post(url, {**form, "remove_local_contact_phone": "on"})
+
+    entry.refresh_from_db()
+    assert entry.local_contact_phone == ""
+    event = LedgerEntryEvent.objects.get(entry=entry, kind=EventKind.CHANGED)
+    assert event.changes["local_contact_phone"] == ["137****1111", ""]
+    # Nothing stored: nothing to remove, so the box is not offered.
+    assert "remove_local_contact_phone" not in client_for(alice).get(url).content.decode()
