@@ -1,5 +1,7 @@
 """Core pages. Views authorise, validate, call one service and render; scoping is visible_to."""
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from django.conf import settings
@@ -14,12 +16,26 @@ from django.views.decorators.http import require_POST
 from fangyi.core import services
 from fangyi.core.audit import Actor
 from fangyi.core.forms import AuditFilterForm, PersonForm
-from fangyi.core.models import AuditEntry, Person
+from fangyi.core.models import AuditEntry, Person, User
 from fangyi.core.selectors import people_count_by_child, search_people
+
+
+@dataclass(frozen=True)
+class HomePanel:
+    """A block on the home page: `template` rendered with `context`."""
+
+    template: str
+    context: dict
+
+
+# Apps add a function user → HomePanel | None here from AppConfig.ready() (the ledger shows its
+# open and overdue verification), so the home page grows with the apps without importing them.
+HOME_PANELS: list[Callable[[User], HomePanel | None]] = []
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
+    """The user's jurisdiction at a glance: people per unit, then each app's panel."""
     jurisdiction = request.user.jurisdiction
     can_read_people = request.user.has_perm("core.view_person")
     children = (
@@ -28,10 +44,11 @@ def home(request: HttpRequest) -> HttpResponse:
         else []
     )
     total = Person.objects.visible_to(request.user).count() if can_read_people else None
+    panels = [panel for make in HOME_PANELS if (panel := make(request.user)) is not None]
     return render(
         request,
         "core/home.html",
-        {"jurisdiction": jurisdiction, "children": children, "total": total},
+        {"jurisdiction": jurisdiction, "children": children, "total": total, "panels": panels},
     )
 
 

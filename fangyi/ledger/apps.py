@@ -13,3 +13,9 @@ class LedgerConfig(AppConfig):
 
         if all(step.name != LEDGER_STEP.name for step in demo.STEPS):
             demo.STEPS.append(LEDGER_STEP)
+        # The home page shows open and overdue verification.
+        from fangyi.core.views import HOME_PANELS
+        from fangyi.ledger.views import home_panel
+
+        if home_panel not in HOME_PANELS:
+            HOME_PANELS.append(home_panel)

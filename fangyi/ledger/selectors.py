@@ -199,3 +199,16 @@ def open_tasks(tasks: QuerySet[VerificationTask]) -> QuerySet[VerificationTask]:
         .select_related("push_list", "entry__person", "entry__jurisdiction")
         .order_by("push_list__deadline_at", "entry__jurisdiction_id", "pk")
     )
+
+
+def home_summary(user: User) -> dict | None:
+    """The ledger's figures for the user's home page, or None if the role has no ledger."""
+    if not user.has_perm("ledger.view_ledgerentry"):
+        return None
+    entries = LedgerEntry.objects.visible_to(user)
+    tasks = task_counts(VerificationTask.objects.visible_to(user))
+    return {
+        "pending": entries.filter(status=Status.PENDING).count(),
+        "unassigned": entries.unassigned().count(),
+        **tasks,
+    }

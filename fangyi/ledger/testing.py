@@ -1,16 +1,19 @@
 """Builders for ledger tests: entries, push-list files (real .xlsx) and imported push lists."""
 
+import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
+
+from django.utils import timezone
 
 from fangyi.core.audit import Actor
 from fangyi.core.models import Jurisdiction, Person
 from fangyi.core.xlsx import write_table
 from fangyi.ledger import services
 from fangyi.ledger.columns import TYPICAL_PUSH_LIST_HEADERS
-from fangyi.ledger.models import Category, LedgerEntry, PushList
+from fangyi.ledger.models import Category, LedgerEntry, PushList, VerificationTask
 
 PUSH_LIST_HEADERS = TYPICAL_PUSH_LIST_HEADERS
 # The lists in tests arrive on 2020-01-28 at 08:00 in the town (Asia/Shanghai).
@@ -55,3 +58,18 @@ def import_file(
     services.run_import(actor, push_list)
     push_list.refresh_from_db()
     return push_list
+
+
+def make_task(entry: LedgerEntry, hours_left: float, town_code: str = "999901100", row: int = 2):
+    """A verification task for `entry` on a new push list due in `hours_left` hours."""
+    now = timezone.now()
+    push_list = PushList.objects.create(
+        name=f"县推送{uuid.uuid4().hex[:4]}",
+        town_id=town_code,
+        received_at=now - timedelta(hours=24),
+        deadline_at=now + timedelta(hours=hours_left),
+        original_filename="list.xlsx",
+        file_sha256=uuid.uuid4().hex,
+        status="done",
+    )
+    return VerificationTask.objects.create(push_list=push_list, entry=entry, source_row=row)

@@ -24,6 +24,7 @@ from django_htmx.http import push_url
 
 from fangyi.core.audit import Actor
 from fangyi.core.models import Person
+from fangyi.core.views import HomePanel
 from fangyi.ledger import selectors, services
 from fangyi.ledger.forms import BulkForm, EntryFilterForm, EntryForm, VerifyForm
 from fangyi.ledger.models import LedgerEntry, Status, VerificationTask
@@ -351,3 +352,9 @@ def task_verify(request: HttpRequest, task_id: int) -> HttpResponse:
         "overdue": not earlier and task.push_list.deadline_at < timezone.now(),
     }
     return render(request, "ledger/task_verify.html", context)
+
+
+def home_panel(user) -> HomePanel | None:
+    """The ledger's block on the home page (registered in LedgerConfig.ready)."""
+    summary = selectors.home_summary(user)
+    return HomePanel("ledger/_home_panel.html", summary) if summary is not None else None

@@ -1,12 +1,10 @@
 """The ledger's entry pages: list (filters, search, counts, polling), bulk actions, detail,
 edit, create, a person's entries; permissions and scoping on every URL."""
 
-import uuid
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from fangyi.core.audit import Actor
 from fangyi.core.roles import Role
@@ -16,11 +14,10 @@ from fangyi.ledger.models import (
     EventKind,
     LedgerEntry,
     LedgerEntryEvent,
-    PushList,
     Status,
     VerificationTask,
 )
-from fangyi.ledger.testing import make_entry
+from fangyi.ledger.testing import make_entry, make_task
 from fangyi.testing import make_person, make_user
 
 
@@ -34,21 +31,6 @@ def client_for(client):
         return client
 
     return login
-
-
-def make_task(entry: LedgerEntry, hours_left: float, town_code: str = "999901100", row: int = 2):
-    """A verification task for `entry` on a new push list due in `hours_left` hours."""
-    now = timezone.now()
-    push_list = PushList.objects.create(
-        name=f"县推送{uuid.uuid4().hex[:4]}",
-        town_id=town_code,
-        received_at=now - timedelta(hours=24),
-        deadline_at=now + timedelta(hours=hours_left),
-        original_filename="list.xlsx",
-        file_sha256=uuid.uuid4().hex,
-        status="done",
-    )
-    return VerificationTask.objects.create(push_list=push_list, entry=entry, source_row=row)
 
 
 def entries_page(client, **params) -> str:
