@@ -1,6 +1,6 @@
 """The push-list import pipeline end to end: real files in, people, entries and tasks out.
 
-Each test writes a real file (.xlsx by xlsxwriter, .csv in UTF-8 or GBK), imports it through
+Each test writes a real file (.xlsx by xlsxwriter, .xls by xlwt, .csv in UTF-8 or GBK), imports it through
 `services.create_push_list` + `services.run_import` (fangyi/ledger/testing.py: import_file) and
 checks what landed. The lists arrive on 2020-01-28 (testing.RECEIVED).
 """
@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import xlsxwriter
+import xlwt
 from django.utils import translation
 
 from fangyi.core import bulk, crypto
@@ -337,6 +338,33 @@ def test_it_imports_csv_in_utf8_and_gbk(world, actor, tmp_path):
         entry = LedgerEntry.objects.get(person__name=f"{encoding}甲")
         assert (entry.jurisdiction_id, entry.arrival_date) == ("999901100202", date(2020, 1, 24))
         assert entry.transport == "rail" and entry.trip_number == "G1234"
+
+
+def test_it_imports_a_legacy_xls_with_excel_dates_and_numbers(world, actor, tmp_path):
+    """An .xls as old Excel and WPS save it (written by xlwt): cells typed as numbers and dates."""
+    path = tmp_path / "协查名单.xls"
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("名单", cell_overwrite_ok=True)
+    sheet.write(0, 0, "协查名单（县指挥部）")
+    for column, header in enumerate(PUSH_LIST_HEADERS):
+        sheet.write(1, column, header)
+    good = row("王小丫", address="青山镇西村5组")
+    for column, value in enumerate(good):
+        sheet.write(2, column, value)
+    sheet.write(2, 2, 13912345678)  # the phone typed as a number
+    sheet.write(2, 4, 43853, xlwt.easyxf(num_format_str="yyyy-mm-dd"))  # 2020-01-23, a date cell
+    for column, value in enumerate(row("李大", id_number="")):
+        sheet.write(3, column, value)
+    sheet.write(3, 1, 420106199001020111.0)  # an 18-digit ID typed as a number: digits lost
+    book.save(str(path))
+
+    push_list = import_file(actor, world, path)
+
+    assert (push_list.rows, push_list.imported, push_list.errors) == (2, 1, 1)
+    assert [(p["row"], p["column"]) for p in push_list.error_rows] == [(4, "身份证号码")]
+    entry = LedgerEntry.objects.get(person__name="王小丫")
+    assert entry.person.phone == "13912345678"
+    assert (entry.jurisdiction_id, entry.arrival_date) == ("999901100202", date(2020, 1, 23))
 
 
 # Matching, merging, assignment ----------------------------------------------------------------
