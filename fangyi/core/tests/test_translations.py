@@ -95,6 +95,17 @@ def test_it_translates_every_entry_of_every_catalogue_keeping_its_placeholders()
     assert not problems, "\n".join(problems)
 
 
+def test_it_keeps_no_previous_msgid_comments_that_msgmerge_rejects():
+    """`#| msgid_plural` without `#| msgid` (polib can write it) makes `makemessages` fail,
+    silently with its output hidden, so new strings never reach the catalogue. A committed
+    catalogue has no use for these hints: none at all."""
+    for path in _catalogue_paths():
+        hints = [
+            n for n, line in enumerate(path.read_text().splitlines(), 1) if line.startswith("#|")
+        ]
+        assert not hints, f"{path}: remove the '#|' lines {hints[:5]}"
+
+
 def test_it_has_committed_each_catalogue_compiled_from_its_current_po():
     for path in _catalogue_paths():
         mo_path = path.with_suffix(".mo")
