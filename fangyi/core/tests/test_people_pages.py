@@ -161,3 +161,13 @@ def test_it_lets_the_auditor_filter_the_audit_log(client_for, dave, alice, villa
     assert "王金水" in page and "alice" in page
     page = client.get(reverse("audit_log"), {"actor": "nobody"}).content.decode()
     assert "王金水" not in page
+
+
+def test_it_pages_search_results_keeping_the_search(client_for, alice, village_a, settings):
+    settings.PAGE_SIZE = 2
+    for name in ("王一", "王二", "王三"):
+        make_person(village_a, name)
+
+    page = client_for(alice).get(reverse("people_list"), {"q": "王"}).content.decode()
+
+    assert 'href="?q=%E7%8E%8B&amp;page=2"' in page

@@ -430,3 +430,16 @@ def test_it_removes_the_local_contacts_phone_only_when_asked(client_for, alice, 
     assert event.changes["local_contact_phone"] == ["137****1111", ""]
     # Nothing stored: nothing to remove, so the box is not offered.
     assert "remove_local_contact_phone" not in client_for(alice).get(url).content.decode()
+
+
+def test_it_pages_the_list_keeping_the_filters(client_for, carol, village_b, settings):
+    settings.PAGE_SIZE = 2
+    for name in ("甲一", "甲二", "甲三"):
+        make_entry(make_person(village_b, name), category="fever")
+    make_entry(make_person(village_b, "乙四"))  # another category: filtered out
+
+    page = entries_page(client_for(carol), category="fever")
+
+    assert 'href="/ledger/?category=fever&amp;page=2"' in page
+    second = entries_page(client_for(carol), category="fever", page="2")
+    assert rows_of(second).count('class="pick"') == 1
