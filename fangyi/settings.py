@@ -217,6 +217,10 @@ UPLOAD_DIR = DATA_DIR / "uploads"
 # A push list must be verified within this many hours of being received unless the upload says otherwise.
 PUSH_LIST_DEADLINE_HOURS = envint("FANGYI_PUSH_LIST_DEADLINE_HOURS", "24")
 
+# An import whose progress has not moved for this long is taken as stopped (its worker died or
+# restarted); the page then offers to queue it again (safe: an import writes all or nothing).
+IMPORT_STALLED_MINUTES = envint("FANGYI_IMPORT_STALLED_MINUTES", "10")
+
 # Long work (imports, exports) runs as tasks stored in the database; `fangyi db_worker` runs them
 # (scripts/demo starts one). The worker is a separate process: closing the browser stops nothing.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}

@@ -295,6 +295,13 @@ class PushList(TimeStampedModel):
     def is_finished(self) -> bool:
         return self.status in (ImportStatus.DONE, ImportStatus.FAILED)
 
+    def is_stalled(self, now=None) -> bool:
+        """Queued or running, but nothing has moved for settings.IMPORT_STALLED_MINUTES."""
+        if self.status not in (ImportStatus.QUEUED, ImportStatus.RUNNING):
+            return False
+        quiet = timedelta(minutes=settings.IMPORT_STALLED_MINUTES)
+        return self.updated_at < (now or timezone.now()) - quiet
+
     @property
     def progress_percent(self) -> int:
         if self.status == ImportStatus.DONE:

@@ -8,13 +8,14 @@ Their forms live in forms.py (`PushListUploadForm`, `MappingForm`), their reads 
 import io
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from fangyi.core.audit import Actor
 from fangyi.core.tabular import TableError, read_table
@@ -168,7 +169,11 @@ def pushlist_mapping(request: HttpRequest, push_list_id) -> HttpResponse:
 
 
 def _progress_context(request: HttpRequest, push_list: PushList) -> dict:
-    context: dict = {"push_list": push_list, "shown_problems": SHOWN_PROBLEMS}
+    context: dict = {
+        "push_list": push_list,
+        "shown_problems": SHOWN_PROBLEMS,
+        "stalled": push_list.is_stalled(),
+    }
     if push_list.status == ImportStatus.DONE:
         context["villages"] = progress_by_village(request.user, push_list)
         context["problems"] = push_list.error_rows[:SHOWN_PROBLEMS]
@@ -192,6 +197,19 @@ def pushlist_progress(request: HttpRequest, push_list_id) -> HttpResponse:
     """The progress bar (polled by htmx every second); once finished, the outcome instead."""
     push_list = _visible_push_list(request, push_list_id)
     return render(request, "ledger/_pushlist_progress.html", _progress_context(request, push_list))
+
+
+@login_required
+@permission_required("ledger.add_pushlist", raise_exception=True)
+@require_POST
+def pushlist_restart(request: HttpRequest, push_list_id) -> HttpResponse:
+    """Queue a stalled import again."""
+    push_list = _visible_push_list(request, push_list_id)
+    try:
+        services.restart_import(Actor.from_request(request), push_list)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("ledger:pushlist_detail", push_list_id=push_list.external_id)
 
 
 @login_required

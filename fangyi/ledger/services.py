@@ -396,6 +396,19 @@ def start_import(actor: Actor, push_list: PushList) -> PushList:
     return locked
 
 
+def restart_import(actor: Actor, push_list: PushList) -> PushList:
+    """Queue a stalled import again (its worker died or restarted mid-way). Nothing of it was
+    written, since an import commits all or nothing, so running it again is safe."""
+    check_in_jurisdiction(actor, push_list.town)
+    with transaction.atomic():
+        locked = PushList.objects.select_for_update().get(pk=push_list.pk)
+        if locked.status != ImportStatus.RUNNING or not locked.is_stalled():
+            raise ValidationError(_("this import is not stalled: wait for it to finish"))
+        locked.status = ImportStatus.AWAITING_MAPPING
+        locked.save(update_fields=["status", "updated_at"])
+    return start_import(actor, locked)
+
+
 def run_import(
     actor: Actor, push_list: PushList, progress: Progress | None = None
 ) -> ImportOutcome:
@@ -406,7 +419,10 @@ def run_import(
 
     def report(stage: str, done: int, total: int) -> None:
         PushList.objects.filter(pk=push_list.pk).update(
-            progress_stage=stage, progress_done=done, progress_total=total
+            progress_stage=stage,
+            progress_done=done,
+            progress_total=total,
+            updated_at=timezone.now(),  # progress is a sign of life (PushList.is_stalled)
         )
         if progress:
             progress(stage, done, total)

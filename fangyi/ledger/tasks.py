@@ -7,7 +7,7 @@ from fangyi.core.audit import Actor
 from fangyi.core.models import User
 from fangyi.core.tabular import TableError
 from fangyi.ledger.importing import DuplicateFile
-from fangyi.ledger.models import PushList
+from fangyi.ledger.models import ImportStatus, PushList
 
 
 @task()
@@ -20,6 +20,8 @@ def import_push_list_task(
     user = User.objects.filter(pk=user_id).first() if user_id else None
     actor = Actor(user=user, ip_address=ip_address, label=label)
     push_list = PushList.objects.get(pk=push_list_id)
+    if push_list.status != ImportStatus.QUEUED:  # already imported, or restarted meanwhile
+        return {"skipped": push_list.status}
     with translation.override(language):
         try:
             return run_import(actor, push_list).as_json()

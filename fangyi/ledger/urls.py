@@ -30,6 +30,11 @@ urlpatterns = [
         name="pushlist_progress",
     ),
     path(
+        "push-lists/<uuid:push_list_id>/restart/",
+        pushlist_views.pushlist_restart,
+        name="pushlist_restart",
+    ),
+    path(
         "push-lists/<uuid:push_list_id>/errors.xlsx",
         pushlist_views.pushlist_error_sheet,
         name="pushlist_error_sheet",

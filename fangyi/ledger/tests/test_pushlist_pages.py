@@ -6,11 +6,13 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 from django_tasks_db.management.commands import db_worker
 from python_calamine import CalamineWorkbook
 
 from fangyi.core.audit import Actor
 from fangyi.core.models import AuditAction, AuditEntry, Person
+from fangyi.ledger import services
 from fangyi.ledger.models import (
     ImportMapping,
     ImportStatus,
@@ -18,6 +20,7 @@ from fangyi.ledger.models import (
     PushList,
     VerificationTask,
 )
+from fangyi.ledger.tasks import import_push_list_task
 from fangyi.ledger.testing import (
     PUSH_LIST_HEADERS,
     RECEIVED,
@@ -354,3 +357,80 @@ def test_it_keeps_nothing_when_the_mapping_page_starts_an_import_that_fails(
     assert 'id="import-failed"' in page.content.decode()
     assert "the file is empty" in page.content.decode()
     assert Person.objects.count() == LedgerEntry.objects.count() == 0
+
+
+# A stalled import (its worker died) ---------------------------------------------------------
+
+
+@pytest.fixture
+def stuck(carol, town, tmp_path) -> PushList:
+    """A list whose import started 11 minutes ago and has not moved since (the worker died)."""
+    path = write_push_list_file(tmp_path / "夜间推送.xlsx", pushed_rows())
+    push_list = services.create_push_list(
+        Actor(user=carol), town=town, upload=path, original_filename=path.name, received_at=RECEIVED
+    )
+    long_ago = timezone.now() - timedelta(minutes=11)
+    PushList.objects.filter(pk=push_list.pk).update(
+        status=ImportStatus.RUNNING, progress_stage="checking rows", updated_at=long_ago
+    )
+    push_list.refresh_from_db()
+    return push_list
+
+
+def progress_of(client, push_list: PushList) -> str:
+    url = reverse("ledger:pushlist_progress", args=[push_list.external_id])
+    return client.get(url).content.decode()
+
+
+@pytest.mark.django_db(transaction=True)  # the task is queued when the transaction commits
+def test_it_offers_to_start_a_stalled_import_again_and_finishes_it(
+    client_for, carol, stuck, run_worker
+):
+    client = client_for(carol)
+    assert 'id="import-stalled"' in progress_of(client, stuck)
+    assert 'id="restart-import"' in progress_of(client, stuck)
+
+    response = client.post(reverse("ledger:pushlist_restart", args=[stuck.external_id]))
+    assert response.status_code == 302
+    stuck.refresh_from_db()
+    assert stuck.status == ImportStatus.QUEUED
+
+    run_worker()
+
+    stuck.refresh_from_db()
+    assert (stuck.status, stuck.imported, stuck.merged, stuck.errors) == ("done", 3, 1, 1)
+    assert VerificationTask.objects.filter(push_list=stuck).count() == 3
+
+
+def test_it_refuses_to_restart_an_import_that_is_still_moving(client_for, carol, stuck):
+    PushList.objects.filter(pk=stuck.pk).update(updated_at=timezone.now())
+    client = client_for(carol)
+    assert 'id="import-stalled"' not in progress_of(client, stuck)
+
+    response = client.post(
+        reverse("ledger:pushlist_restart", args=[stuck.external_id]), follow=True
+    )
+
+    assert "this import is not stalled" in response.content.decode()
+    stuck.refresh_from_db()
+    assert stuck.status == ImportStatus.RUNNING
+
+
+def test_it_points_at_the_worker_when_a_queued_import_never_starts(client_for, carol, stuck):
+    PushList.objects.filter(pk=stuck.pk).update(status=ImportStatus.QUEUED)
+    page = progress_of(client_for(carol), stuck)
+    assert "db_worker" in page
+    assert 'id="restart-import"' not in page  # queued twice would import twice
+
+
+def test_it_refuses_restart_to_a_role_that_cannot_import(client_for, dave, stuck):
+    response = client_for(dave).post(reverse("ledger:pushlist_restart", args=[stuck.external_id]))
+    assert response.status_code == 403
+
+
+def test_its_task_skips_a_list_that_is_no_longer_queued(carol, stuck):
+    """A task queued twice (or a list imported meanwhile) must not import it again."""
+    PushList.objects.filter(pk=stuck.pk).update(status=ImportStatus.DONE)
+    result = import_push_list_task.call(stuck.pk, carol.pk, None, "", "en")
+    assert result == {"skipped": "done"}
+    assert not LedgerEntry.objects.exists()
