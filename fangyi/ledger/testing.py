@@ -14,6 +14,7 @@ from fangyi.core.xlsx import write_table
 from fangyi.ledger import services
 from fangyi.ledger.columns import TYPICAL_PUSH_LIST_HEADERS
 from fangyi.ledger.models import Category, LedgerEntry, PushList, VerificationTask
+from fangyi.testing import unique_id_number
 
 PUSH_LIST_HEADERS = TYPICAL_PUSH_LIST_HEADERS
 # The lists in tests arrive on 2020-01-28 at 08:00 in the town (Asia/Shanghai).
@@ -73,3 +74,30 @@ def make_task(entry: LedgerEntry, hours_left: float, town_code: str = "999901100
         status="done",
     )
     return VerificationTask.objects.create(push_list=push_list, entry=entry, source_row=row)
+
+
+def returnees(li_na_village: str = "东村") -> list[list[object]]:
+    """Two returnees in PUSH_LIST_HEADERS order: 王金水 of 东村 by train, 李娜 of `li_na_village`
+    by car (fresh, valid ID numbers each call)."""
+    return [
+        [
+            "王金水",
+            unique_id_number(),
+            "13800001234",
+            "湖北省武汉市",
+            "2020-01-22",
+            "铁路",
+            "G1234",
+            "青山镇东村3组12号",
+        ],
+        [
+            "李娜",
+            unique_id_number(),
+            "13800005678",
+            "湖北省孝感市",
+            "2020-01-23",
+            "自驾",
+            "鄂K12345",
+            f"青山镇{li_na_village}5组",
+        ],
+    ]

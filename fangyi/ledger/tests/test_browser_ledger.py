@@ -9,7 +9,7 @@ from fangyi.conftest import screenshot
 from fangyi.core.audit import Actor
 from fangyi.ledger import services
 from fangyi.ledger.models import LedgerEntry, Status, VerificationTask
-from fangyi.ledger.testing import import_file, make_entry, write_push_list_file
+from fangyi.ledger.testing import import_file, make_entry, returnees, write_push_list_file
 from fangyi.testing import make_person, unique_id_number
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -19,26 +19,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def pushed(tmp_path, carol, town, village_a, village_b):
     """A real push list imported for 青山镇: two people for 东村, one for 西村 (all overdue)."""
     rows = [
-        [
-            "王金水",
-            unique_id_number(),
-            "13800001234",
-            "湖北省武汉市",
-            "2020-01-22",
-            "铁路",
-            "G1234",
-            "青山镇东村3组12号",
-        ],
-        [
-            "李娜",
-            unique_id_number(),
-            "13800005678",
-            "湖北省孝感市",
-            "2020-01-23",
-            "自驾",
-            "鄂K12345",
-            "青山镇东村5组",
-        ],
+        *returnees("东村"),
         [
             "张伟",
             unique_id_number(),

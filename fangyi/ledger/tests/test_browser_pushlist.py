@@ -12,8 +12,7 @@ from python_calamine import CalamineWorkbook
 
 from fangyi.conftest import screenshot
 from fangyi.ledger.models import ImportStatus, PushList
-from fangyi.ledger.testing import write_push_list_file
-from fangyi.testing import unique_id_number
+from fangyi.ledger.testing import returnees, write_push_list_file
 
 pytestmark = [
     pytest.mark.browser,
@@ -52,26 +51,7 @@ def test_it_uploads_fixes_the_mapping_imports_and_downloads_the_error_sheet(
     page_for, carol, town, village_a, village_b, tmp_path
 ):
     rows = [
-        [
-            "王金水",
-            unique_id_number(),
-            "13800001234",
-            "湖北省武汉市",
-            "2020-01-22",
-            "铁路",
-            "G1234",
-            "青山镇东村3组12号",
-        ],
-        [
-            "李娜",
-            unique_id_number(),
-            "13800005678",
-            "湖北省孝感市",
-            "2020-01-23",
-            "自驾",
-            "鄂K12345",
-            "青山镇西村5组",
-        ],
+        *returnees("西村"),
         ["赵错", BAD_ID, "13800007777", "湖北省武汉市", "2020-01-23", "客运", "", "青山镇东村"],
     ]
     path = write_push_list_file(tmp_path / "县推送0128.xlsx", rows, headers=HEADERS)
