@@ -25,6 +25,17 @@ def pytest_sessionstart(session):
         )
 
 
+@pytest.fixture(autouse=True)
+def _fresh_disease_profile():
+    """DiseaseProfile.current() caches per process; a test's profile rolls back with its
+    transaction, so the cache must not carry it into the next test."""
+    from fangyi.core.models import _profile_cache
+
+    _profile_cache.clear()
+    yield
+    _profile_cache.clear()
+
+
 @pytest.fixture
 def db_vendor(db) -> str:
     return connection.vendor

@@ -13,9 +13,27 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from fangyi.core.audit import Actor
-from fangyi.core.models import ApiToken, AuditEntry, Jurisdiction, User
+from fangyi.core.models import Alert, ApiToken, AuditEntry, DiseaseProfile, Jurisdiction, User
 from fangyi.core.services import import_jurisdictions_file, set_user_role
 from fangyi.core.tabular import TableError
+
+
+class ScopedAdmin(admin.ModelAdmin):
+    """Staff see the rows of their jurisdiction (superusers without one: everything)."""
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).visible_to(request.user)
+
+
+class ReadOnlyAdmin(ScopedAdmin):
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class JurisdictionFileForm(forms.Form):
@@ -132,3 +150,45 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # tokens are issued by `fangyi create-api-token`, which shows the secret once
+
+
+@admin.register(DiseaseProfile)
+class DiseaseProfileAdmin(admin.ModelAdmin):
+    """The one profile of this deployment (quarantine lengths, fever threshold, risk areas):
+    edited here by the county, read by every app through DiseaseProfile.current()."""
+
+    fieldsets = (
+        (None, {"fields": ("name", "fever_threshold", "symptoms", "risk_areas")}),
+        (
+            _("Quarantine"),
+            {
+                "fields": (
+                    "home_quarantine_days",
+                    "centralized_days",
+                    "home_monitoring_days",
+                    "after_centralized_kind",
+                    "after_centralized_days",
+                    "test_days",
+                    "checks_per_day",
+                    "check_times",
+                    "missed_check_grace_minutes",
+                )
+            },
+        ),
+        (_("Tracing and lockdowns"), {"fields": ("infectious_days_before_onset", "lockdown_days")}),
+    )
+
+    def has_add_permission(self, request):
+        return not DiseaseProfile.objects.exists() and super().has_add_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Alert)
+class AlertAdmin(ReadOnlyAdmin):
+    """Alerts are raised by the apps and acknowledged on the pages."""
+
+    list_display = ("raised_at", "kind", "jurisdiction", "message", "acknowledged_at")
+    list_filter = ("kind",)
+    list_select_related = ("jurisdiction",)

@@ -1,10 +1,12 @@
 """Core data: jurisdictions, users and roles, people, the audit log, API tokens."""
 
+import time
 import uuid
 from datetime import date
+from decimal import Decimal
 
 from django.contrib.auth.models import AbstractUser
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -318,3 +320,247 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.name}"
+
+
+class QuarantineKind(models.TextChoices):
+    """The measures a person can be put under (the disease profile sets their lengths)."""
+
+    HOME_QUARANTINE = "home_quarantine", _("home quarantine")
+    CENTRALIZED = "centralized", _("centralized medical observation")
+    HOME_MONITORING = "home_monitoring", _("home health monitoring")
+
+
+def default_symptoms() -> list[str]:
+    return ["发热", "干咳", "乏力", "咽痛", "腹泻", "嗅觉味觉减退", "肌肉酸痛", "呼吸困难"]
+
+
+def default_test_days() -> list[int]:
+    return [1, 4, 7, 14]
+
+
+def default_check_times() -> list[str]:
+    return ["08:00", "16:00"]
+
+
+def default_risk_areas() -> list[dict]:
+    return [
+        {"name": "湖北省", "level": "high"},
+        {"name": "武汉市", "level": "high"},
+        {"name": "温州市", "level": "medium"},
+    ]
+
+
+class DiseaseProfile(models.Model):
+    """The rules of this outbreak, in one editable record per deployment (the row with pk 1).
+
+    Apps read `DiseaseProfile.current()` instead of constants: quarantine lengths and test days
+    changed several times in 2020–2022, and the fever threshold or the risk areas change with them.
+    """
+
+    name = models.CharField(_("name"), max_length=100, default="新型冠状病毒肺炎")
+    fever_threshold = models.DecimalField(
+        _("fever threshold (°C)"), max_digits=3, decimal_places=1, default=Decimal("37.3")
+    )
+    symptoms = models.JSONField(_("symptoms"), default=default_symptoms)
+    home_quarantine_days = models.PositiveSmallIntegerField(_("home quarantine (days)"), default=14)
+    centralized_days = models.PositiveSmallIntegerField(
+        _("centralized observation (days)"), default=14
+    )
+    home_monitoring_days = models.PositiveSmallIntegerField(
+        _("home health monitoring (days)"), default=7
+    )
+    # A chain: after centralized observation, the person continues at home for these days
+    # (e.g. 7 centralized + 3 home monitoring in 2022); 0 = no chain.
+    after_centralized_kind = models.CharField(
+        _("after centralized observation"),
+        max_length=20,
+        choices=QuarantineKind.choices,
+        blank=True,
+    )
+    after_centralized_days = models.PositiveSmallIntegerField(
+        _("days after centralized observation"), default=0
+    )
+    test_days = models.JSONField(_("nucleic-acid test days"), default=default_test_days)
+    checks_per_day = models.PositiveSmallIntegerField(_("checks per day"), default=2)
+    check_times = models.JSONField(_("check times"), default=default_check_times)
+    missed_check_grace_minutes = models.PositiveSmallIntegerField(
+        _("a check is missed after (minutes)"), default=120
+    )
+    infectious_days_before_onset = models.PositiveSmallIntegerField(
+        _("infectious window before onset (days)"), default=4
+    )
+    lockdown_days = models.PositiveSmallIntegerField(
+        _("village lockdown planned length (days)"), default=14
+    )
+    # [{"name": "湖北省", "level": "high"}, ...]: a place name the registrations' "from" text is
+    # matched against (contains), with its risk level (high / medium).
+    risk_areas = models.JSONField(_("risk areas"), default=default_risk_areas, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("disease profile")
+        verbose_name_plural = _("disease profile")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        self.pk = 1
+        super().save(*args, **kwargs)
+        _profile_cache.clear()
+
+    @classmethod
+    def current(cls) -> "DiseaseProfile":
+        """The profile, read at most every few seconds per process (it is read on every
+        checkpoint registration); created with the defaults on first use. The instance is
+        shared: read it, never change it (edit `DiseaseProfile.objects.get(pk=1)`)."""
+        cached = _profile_cache.get("profile")
+        now = time.monotonic()
+        if cached is not None and now - cached[0] < PROFILE_CACHE_SECONDS:
+            return cached[1]
+        profile, _created = cls.objects.get_or_create(pk=1)
+        _profile_cache["profile"] = (now, profile)
+        return profile
+
+    def clean(self) -> None:
+        """Refuse a profile the apps cannot use, naming each bad field (the admin shows them)."""
+        errors = {}
+        symptoms = self.symptoms
+        if not isinstance(symptoms, list) or not all(
+            isinstance(s, str) and s.strip() for s in symptoms
+        ):
+            errors["symptoms"] = _('a list of symptom names, e.g. ["发热", "干咳"]')
+        days = self.test_days
+        if not isinstance(days, list) or not all(isinstance(d, int) and 1 <= d <= 60 for d in days):
+            errors["test_days"] = _("a list of day numbers from 1 to 60, e.g. [1, 4, 7, 14]")
+        times = self.check_times
+        if not isinstance(times, list) or not all(_is_clock_time(t) for t in times):
+            errors["check_times"] = _('a list of times of day, e.g. ["08:00", "16:00"]')
+        elif len(times) != self.checks_per_day:
+            errors["check_times"] = _("give one time for each check of the day")
+        areas = self.risk_areas
+        if not isinstance(areas, list) or not all(
+            isinstance(a, dict)
+            and str(a.get("name", "")).strip()
+            and a.get("level", "high") in ("high", "medium")
+            for a in areas
+        ):
+            errors["risk_areas"] = _(
+                "a list of places with their risk level, e.g. "
+                '[{"name": "湖北省", "level": "high"}] (level: high or medium)'
+            )
+        if not Decimal("36.0") <= Decimal(self.fever_threshold or 0) <= Decimal("39.0"):
+            errors["fever_threshold"] = _("a fever threshold is between 36.0 and 39.0 °C")
+        if bool(self.after_centralized_kind) != bool(self.after_centralized_days):
+            errors["after_centralized_days"] = _(
+                "give both what follows centralized observation and its length, or neither"
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    def days_for(self, kind: str) -> int:
+        return {
+            QuarantineKind.HOME_QUARANTINE: self.home_quarantine_days,
+            QuarantineKind.CENTRALIZED: self.centralized_days,
+            QuarantineKind.HOME_MONITORING: self.home_monitoring_days,
+        }[kind]
+
+    def is_fever(self, temperature: Decimal | float | None) -> bool:
+        return temperature is not None and Decimal(str(temperature)) >= self.fever_threshold
+
+    def risk_level_of(self, place: str) -> str:
+        """ "high", "medium" or "" for a free-text place ("湖北省武汉市江岸区" → "high")."""
+        place = (place or "").replace(" ", "")
+        found = ""
+        for area in self.risk_areas or []:
+            name = str(area.get("name", "")).strip()
+            if name and name in place:
+                level = area.get("level", "high")
+                if level == "high":
+                    return "high"
+                found = found or level
+        return found
+
+
+def _is_clock_time(value: object) -> bool:
+    try:
+        time.strptime(str(value), "%H:%M")
+    except ValueError:
+        return False
+    return True
+
+
+# Process-local cache of the profile: (read at, profile). Another process's edit shows within
+# PROFILE_CACHE_SECONDS; an edit in this process shows at once (save() clears it).
+_profile_cache: dict[str, tuple[float, DiseaseProfile]] = {}
+PROFILE_CACHE_SECONDS = 5.0
+
+
+class AlertKind(models.TextChoices):
+    FEVER = "fever", _("fever")
+    QUARANTINE_LEAVING = "quarantine_leaving", _("person under quarantine leaving")
+    NO_PASS = "no_pass", _("sealed exit without a valid pass")
+    SYMPTOM = "symptom", _("symptom reported")
+    MISSED_CHECK = "missed_check", _("missed check")
+
+
+class AlertQuerySet(ScopedQuerySet):
+    scope_permission = "core.view_alert"
+
+    def open(self) -> "AlertQuerySet":
+        return self.filter(acknowledged_at__isnull=True)
+
+
+class Alert(models.Model):
+    """Something the town command must see now (a fever at a checkpoint, a quarantined person
+    leaving...). Raised by the apps' services; acknowledged by someone who handles it."""
+
+    kind = models.CharField(_("kind"), max_length=20, choices=AlertKind.choices)
+    jurisdiction = models.ForeignKey(
+        Jurisdiction, verbose_name=_("jurisdiction"), on_delete=models.PROTECT, related_name="+"
+    )
+    person = models.ForeignKey(
+        Person,
+        verbose_name=_("person"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="alerts",
+    )
+    message = models.CharField(_("message"), max_length=300)
+    link = models.CharField(_("link"), max_length=200, blank=True)
+    raised_at = models.DateTimeField(_("raised at"), default=timezone.now, db_index=True)
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        User,
+        verbose_name=_("acknowledged by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    objects = AlertQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("alert")
+        verbose_name_plural = _("alerts")
+        ordering = ["-raised_at", "-id"]
+        indexes = [models.Index(fields=["jurisdiction", "acknowledged_at"], name="alert_open")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.message}"
+
+
+class RateLimitHit(models.Model):
+    """One attempt at a rate-limited public endpoint (see core/ratelimit.py). Kept in the
+    database so every app server process counts the same attempts."""
+
+    key = models.CharField(max_length=100)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["key", "at"], name="ratelimit_key_at")]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.at:%Y-%m-%d %H:%M:%S}"

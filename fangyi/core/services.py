@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
@@ -22,6 +23,8 @@ from fangyi.core.identity import (
 from fangyi.core.models import (
     LEVEL_BY_CODE_LENGTH,
     PARENT_CODE_LENGTH,
+    Alert,
+    AlertKind,
     AuditAction,
     Jurisdiction,
     Person,
@@ -312,3 +315,34 @@ def import_jurisdictions(
         )
     result.errors.sort(key=lambda e: e.row)
     return result
+
+
+# Alerts --------------------------------------------------------------------------------------
+
+
+def raise_alert(
+    kind: AlertKind,
+    *,
+    jurisdiction: Jurisdiction,
+    message: str,
+    person: Person | None = None,
+    link: str = "",
+) -> Alert:
+    """Tell the command page something needs action now. Called inside the caller's
+    transaction: an alert exists exactly when what raised it was stored."""
+    return Alert.objects.create(
+        kind=kind, jurisdiction=jurisdiction, person=person, message=message[:300], link=link
+    )
+
+
+@transaction.atomic
+def acknowledge_alert(actor: Actor, alert: Alert) -> Alert:
+    """Mark an alert as being handled (by whom, when); acknowledging twice changes nothing."""
+    if not actor.has_perm("core.change_alert"):
+        raise PermissionDenied(_("your role may not handle alerts"))
+    _check_jurisdiction_allowed(actor, alert.jurisdiction)
+    if alert.acknowledged_at is None:
+        alert.acknowledged_at = timezone.now()
+        alert.acknowledged_by = actor.user
+        alert.save(update_fields=["acknowledged_at", "acknowledged_by"])
+    return alert

@@ -5,6 +5,7 @@ here. Lists never decrypt anything: an entry's masked ID number shows on its own
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from fangyi.core.admin import ReadOnlyAdmin, ScopedAdmin
 from fangyi.ledger.models import (
     ImportMapping,
     LedgerEntry,
@@ -12,24 +13,6 @@ from fangyi.ledger.models import (
     PushList,
     VerificationTask,
 )
-
-
-class ScopedAdmin(admin.ModelAdmin):
-    """Staff see the rows of their jurisdiction (superusers without one: everything)."""
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).visible_to(request.user)
-
-
-class ReadOnlyAdmin(ScopedAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(PushList)
