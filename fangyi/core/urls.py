@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from fangyi.core import views
+from fangyi.core import alert_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -21,4 +21,6 @@ urlpatterns = [
         "people/<uuid:external_id>/reveal/<str:field>/", views.person_reveal, name="person_reveal"
     ),
     path("audit/", views.audit_log, name="audit_log"),
+    path("alerts/", alert_views.alert_list, name="alert_list"),
+    path("alerts/<int:pk>/acknowledge/", alert_views.alert_acknowledge, name="alert_acknowledge"),
 ]
