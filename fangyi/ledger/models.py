@@ -12,7 +12,7 @@ from django.utils.translation import pgettext_lazy
 
 from fangyi.core import crypto
 from fangyi.core.identity import mask_phone, normalize_phone
-from fangyi.core.models import Jurisdiction, Person, TimeStampedModel, User
+from fangyi.core.models import Jurisdiction, Person, QuarantineKind, TimeStampedModel, User
 from fangyi.core.scoping import ScopedQuerySet
 
 
@@ -112,6 +112,15 @@ class LedgerEntry(TimeStampedModel):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="ledger_entries",
+    )
+    # What a rule (a checkpoint arrival from a risk area) proposes; the quarantine order decides.
+    # db_default: the import pipeline inserts rows without naming this column.
+    proposed_measure = models.CharField(
+        _("proposed measure"),
+        max_length=20,
+        choices=QuarantineKind.choices,
+        blank=True,
+        db_default="",
     )
     notes = models.TextField(_("notes"), blank=True)
     push_list = models.ForeignKey(

@@ -55,6 +55,7 @@ ENTRY_FIELDS = (
     "local_contact",
     "local_contact_phone",
     "responsible_cadre",
+    "proposed_measure",
     "notes",
 )
 
@@ -169,6 +170,30 @@ def create_entry(actor: Actor, person: Person, **values) -> LedgerEntry:
     changes, _fields = _apply(entry, values)
     entry.save()
     _record_event(actor, entry, EventKind.CREATED, changes)
+    return entry
+
+
+@transaction.atomic
+def record_from_rule(
+    actor: Actor, person: Person, category: str, jurisdiction: Jurisdiction, **values
+) -> LedgerEntry:
+    """Put a person on the ledger because another app's rule fired (a fever at a checkpoint):
+    create the entry of that category, or update the existing one. The rule, not the actor's
+    jurisdiction, decides: staff at a town entrance may register someone from any village.
+    `notes` are appended, not replaced. History records the actor as usual."""
+    entry = LedgerEntry.objects.select_for_update().filter(person=person, category=category).first()
+    if entry is None:
+        entry = LedgerEntry(person=person, jurisdiction=jurisdiction)
+        changes, _fields = _apply(entry, {"category": category, **values})
+        entry.save()
+        _record_event(actor, entry, EventKind.CREATED, changes)
+        return entry
+    if values.get("notes") and entry.notes:
+        values["notes"] = f"{entry.notes}\n{values['notes']}"
+    changes, update_fields = _apply(entry, values)
+    if changes:
+        entry.save(update_fields=[*update_fields, "updated_at"])
+        _record_event(actor, entry, EventKind.CHANGED, changes)
     return entry
 
 

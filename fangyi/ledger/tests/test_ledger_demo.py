@@ -35,7 +35,8 @@ def test_it_adds_the_ledger_step_once():
     apps.get_app_config("ledger").ready()
 
     assert [step.name for step in demo.STEPS].count("ledger") == 1
-    assert demo.STEPS[-1] is LEDGER_STEP
+    # After the core steps (people first); later apps' steps may follow it.
+    assert demo.STEPS.index(LEDGER_STEP) > 0
 
 
 def test_it_puts_every_status_and_category_on_the_ledger(db):
