@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 
+from fangyi.checkpoints.api import router as checkpoints_router
 from fangyi.core.api import router as core_router
 from fangyi.core.api_auth import api_auth
 from fangyi.ledger.api import router as ledger_router
@@ -11,6 +12,7 @@ from fangyi.ledger.api import router as ledger_router
 api = NinjaAPI(title="Fangyi API", version="1", auth=api_auth, urls_namespace="api")
 api.add_router("/", core_router)
 api.add_router("/", ledger_router)
+api.add_router("/", checkpoints_router)
 
 
 @api.exception_handler(PermissionDenied)

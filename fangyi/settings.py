@@ -7,6 +7,7 @@ FANGYI_DEBUG=0 and provides FANGYI_SECRET_KEY and FANGYI_ENCRYPTION_KEY from the
 import os
 import secrets
 from base64 import b64encode
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -77,6 +78,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "fangyi.core",
     "fangyi.ledger",
+    "fangyi.checkpoints",
 ]
 
 MIDDLEWARE = [
@@ -220,6 +222,12 @@ PUSH_LIST_DEADLINE_HOURS = envint("FANGYI_PUSH_LIST_DEADLINE_HOURS", "24")
 # An import whose progress has not moved for this long is taken as stopped (its worker died or
 # restarted); the page then offers to queue it again (safe: an import writes all or nothing).
 IMPORT_STALLED_MINUTES = envint("FANGYI_IMPORT_STALLED_MINUTES", "10")
+
+# A traveller's self-registration code (shown to staff at the checkpoint) is usable this long.
+SELF_REGISTRATION_VALID = timedelta(hours=envint("FANGYI_SELF_REGISTRATION_HOURS", "24"))
+# The public self-registration form accepts this many submissions per address per hour (a
+# family at one phone registers several people; a script flooding the form is stopped).
+SELF_REGISTRATION_PER_HOUR = envint("FANGYI_SELF_REGISTRATION_PER_HOUR", "30")
 
 # Long work (imports, exports) runs as tasks stored in the database; `fangyi db_worker` runs them
 # (scripts/demo starts one). The worker is a separate process: closing the browser stops nothing.

@@ -13,6 +13,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("ledger/", include("fangyi.ledger.urls")),
+    path("checkpoints/", include("fangyi.checkpoints.urls")),
     path("", include("fangyi.core.urls")),
 ]
 

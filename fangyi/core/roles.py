@@ -36,21 +36,48 @@ _WORK_LEDGER = _READ_LEDGER | {
 }
 _RUN_LEDGER = _WORK_LEDGER | {"ledger.view_pushlist", "ledger.add_pushlist"}
 
+# Alerts (a fever at a checkpoint...) are seen and acknowledged by whoever handles them.
+_HANDLE_ALERTS = {"core.view_alert", "core.change_alert"}
+
+# Checkpoints (fangyi.checkpoints): staff register at the checkpoints of their jurisdiction;
+# the town sets checkpoints up, seals villages and issues passes.
+_READ_CHECKPOINTS = {
+    "checkpoints.view_checkpoint",
+    "checkpoints.view_registration",
+    "checkpoints.view_lockdown",
+    "checkpoints.view_pass",
+}
+_REGISTER = _READ_CHECKPOINTS | {"checkpoints.add_registration"}
+_RUN_CHECKPOINTS = _REGISTER | {
+    "checkpoints.add_checkpoint",
+    "checkpoints.change_checkpoint",
+    "checkpoints.add_lockdown",
+    "checkpoints.change_lockdown",
+    "checkpoints.add_pass",
+    "checkpoints.change_pass",
+}
+
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.COUNTY_COMMANDER: _COMMAND
     | _RUN_LEDGER
-    | {"core.change_jurisdiction", "core.add_jurisdiction"},
-    Role.TOWN_COMMANDER: _COMMAND | _RUN_LEDGER,
-    Role.TOWN_CADRE: _EDIT_PEOPLE | _REVEAL | _RUN_LEDGER,
-    Role.VILLAGE_CADRE: _EDIT_PEOPLE | _REVEAL | _WORK_LEDGER,
-    Role.GRID_LEADER: _EDIT_PEOPLE | _WORK_LEDGER,
-    Role.CHECKPOINT_STAFF: set(),
-    Role.DOCTOR: _READ_PEOPLE | _REVEAL | _READ_LEDGER,
-    Role.POLICE: _READ_PEOPLE | _REVEAL | _READ_LEDGER,
+    | _RUN_CHECKPOINTS
+    | _HANDLE_ALERTS
+    | {"core.change_jurisdiction", "core.add_jurisdiction", "core.change_diseaseprofile"},
+    Role.TOWN_COMMANDER: _COMMAND | _RUN_LEDGER | _RUN_CHECKPOINTS | _HANDLE_ALERTS,
+    Role.TOWN_CADRE: _EDIT_PEOPLE | _REVEAL | _RUN_LEDGER | _RUN_CHECKPOINTS | _HANDLE_ALERTS,
+    Role.VILLAGE_CADRE: _EDIT_PEOPLE | _REVEAL | _WORK_LEDGER | _REGISTER | _HANDLE_ALERTS,
+    Role.GRID_LEADER: _EDIT_PEOPLE | _WORK_LEDGER | _READ_CHECKPOINTS,
+    # Staff see what they registered masked (no reveal); they cannot read the ledger.
+    Role.CHECKPOINT_STAFF: _REGISTER,
+    Role.DOCTOR: _READ_PEOPLE | _REVEAL | _READ_LEDGER | _REGISTER | _HANDLE_ALERTS,
+    Role.POLICE: _READ_PEOPLE | _REVEAL | _READ_LEDGER | _REGISTER | _HANDLE_ALERTS,
     Role.VOLUNTEER: set(),
     Role.ENTERPRISE_CONTACT: set(),
     # Auditors see who saw what, and the people list masked; they never reveal.
-    Role.AUDITOR: _READ_PEOPLE | _READ_LEDGER | {"core.view_auditentry", "ledger.view_pushlist"},
+    Role.AUDITOR: _READ_PEOPLE
+    | _READ_LEDGER
+    | _READ_CHECKPOINTS
+    | {"core.view_auditentry", "ledger.view_pushlist", "core.view_alert"},
 }
 
 
