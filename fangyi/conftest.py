@@ -88,6 +88,19 @@ def people_everywhere(village_a, village_b, group_a1, other_town_village):
 
 
 @pytest.fixture
+def client_for(client):
+    """`client_for(user)`: the test client logged in as `user`, reading the pages in English
+    (tests assert the English msgids; the zh-Hans catalogue is tested on its own)."""
+
+    def login(user):
+        client.force_login(user)
+        client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+        return client
+
+    return login
+
+
+@pytest.fixture
 def alice(village_a):
     return make_user("alice", Role.VILLAGE_CADRE, village_a, "李爱丽")
 

@@ -14,12 +14,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from fangyi.checkpoints import selectors, services
 from fangyi.checkpoints.models import Checkpoint, Passenger, Registration, SelfRegistration
+from fangyi.core.api_pages import pages_of
 from fangyi.core.audit import Actor
-from fangyi.core.identity import mask_id_number, mask_phone
 
 router = Router(tags=["checkpoints"])
 
@@ -220,20 +220,8 @@ def create_registrations(request, payload: BatchIn):
     return Status(200, {"results": [outcome.as_json() for outcome in outcomes]})
 
 
-def _pages_of(convert):
-    """Page-number pagination converting only the page's rows (one page decrypted)."""
-
-    class Page(PageNumberPagination):
-        def paginate_queryset(self, queryset, pagination, request=None, **params):
-            page = super().paginate_queryset(queryset, pagination, request, **params)
-            page[self.items_attribute] = [convert(row) for row in page[self.items_attribute]]
-            return page
-
-    return Page
-
-
 @router.get("/checkpoints/registrations", response=list[RegistrationOut])
-@paginate(_pages_of(RegistrationOut.from_registration), page_size=50)
+@paginate(pages_of(RegistrationOut.from_registration), page_size=50)
 def list_registrations(request, checkpoint: str = "", day: date | None = None):
     """Registrations in your jurisdiction, newest first; filter by checkpoint code and local
     day. ID numbers and phones are masked."""
@@ -282,8 +270,8 @@ def get_self_registration(request, code: str):
         {
             "code": found.code,
             "name": found.name,
-            "id_number": mask_id_number(found.id_number),
-            "phone": mask_phone(found.phone),
+            "id_number": found.id_number_masked,
+            "phone": found.phone_masked,
             "is_local": found.is_local,
             "from_place": found.from_place,
             "to_place": found.to_place,

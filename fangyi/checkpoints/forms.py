@@ -4,7 +4,6 @@ views copy a service's per-field errors onto the form so nothing typed is lost."
 from datetime import timedelta
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -17,18 +16,9 @@ from fangyi.checkpoints.models import (
     Direction,
     Result,
 )
+from fangyi.core.forms import ServiceErrorsMixin
 from fangyi.core.models import DiseaseProfile, Jurisdiction, JurisdictionLevel, Person
 from fangyi.ledger.models import Transport
-
-
-class ServiceErrorsMixin:
-    def add_service_errors(self, error: ValidationError) -> None:
-        if not hasattr(error, "error_dict"):
-            self.add_error(None, error.messages)
-            return
-        for field, messages in error.message_dict.items():
-            self.add_error(field if field in self.fields else None, messages)
-
 
 # Checkpoint setup (checkpoint_views.py) -------------------------------------------------------
 

@@ -112,6 +112,29 @@ class Checkpoint(TimeStampedModel):
         return local >= self.opens_at or local < self.closes_at
 
 
+class EncryptedIdentity:
+    """The clear and masked ID number and phone of a row holding them encrypted
+    (`id_number_cipher`, `phone_cipher`), as a Person does."""
+
+    @property
+    def id_number(self) -> str:
+        blob = self.id_number_cipher
+        return crypto.decrypt(bytes(blob), "id_number") if blob else ""
+
+    @property
+    def phone(self) -> str:
+        blob = self.phone_cipher
+        return crypto.decrypt(bytes(blob), "phone") if blob else ""
+
+    @property
+    def id_number_masked(self) -> str:
+        return mask_id_number(self.id_number)
+
+    @property
+    def phone_masked(self) -> str:
+        return mask_phone(self.phone)
+
+
 class Direction(models.TextChoices):
     IN = "in", _("in")
     OUT = "out", _("out")
@@ -202,7 +225,7 @@ class Registration(models.Model):
         return bool(self.plate)
 
 
-class Passenger(models.Model):
+class Passenger(EncryptedIdentity, models.Model):
     """A person in a registration (the driver too, or someone on foot). ID and phone are
     encrypted like a Person's; `person` is set when the blind index matched a known person or
     when a rule had to put them on the ledger."""
@@ -251,30 +274,12 @@ class Passenger(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    @property
-    def id_number(self) -> str:
-        blob = self.id_number_cipher
-        return crypto.decrypt(bytes(blob), "id_number") if blob else ""
-
-    @property
-    def phone(self) -> str:
-        blob = self.phone_cipher
-        return crypto.decrypt(bytes(blob), "phone") if blob else ""
-
-    @property
-    def id_number_masked(self) -> str:
-        return mask_id_number(self.id_number)
-
-    @property
-    def phone_masked(self) -> str:
-        return mask_phone(self.phone)
-
 
 def self_registration_expiry() -> datetime:
     return timezone.now() + settings.SELF_REGISTRATION_VALID
 
 
-class SelfRegistration(models.Model):
+class SelfRegistration(EncryptedIdentity, models.Model):
     """What a traveller filled in on the public form behind a checkpoint's QR code. They show
     the short `code`; staff fetch it, add the temperature and the result (a Registration)."""
 
@@ -315,16 +320,6 @@ class SelfRegistration(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
-
-    @property
-    def id_number(self) -> str:
-        blob = self.id_number_cipher
-        return crypto.decrypt(bytes(blob), "id_number") if blob else ""
-
-    @property
-    def phone(self) -> str:
-        blob = self.phone_cipher
-        return crypto.decrypt(bytes(blob), "phone") if blob else ""
 
     @property
     def local_contact_phone(self) -> str:

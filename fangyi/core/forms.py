@@ -7,7 +7,19 @@ from fangyi.core.models import AuditAction
 from fangyi.core.selectors import residential_units
 
 
-class PersonForm(forms.Form):
+class ServiceErrorsMixin:
+    """For forms whose values go to a service: put the service's ValidationError on the form,
+    each message on its field (or on the form when the field is not one of its own)."""
+
+    def add_service_errors(self, error: ValidationError) -> None:
+        if not hasattr(error, "error_dict"):
+            self.add_error(None, error.messages)
+            return
+        for field, messages in error.message_dict.items():
+            self.add_error(field if field in self.fields else None, messages)
+
+
+class PersonForm(ServiceErrorsMixin, forms.Form):
     """Register or edit a person. Values are checked by the service (one place for the rules);
     the view copies the service's per-field errors onto this form so nothing typed is lost."""
 
@@ -33,10 +45,6 @@ class PersonForm(forms.Form):
             field.widget.attrs.setdefault("autocomplete", "off")
         self.fields["id_number"].widget.attrs["inputmode"] = "text"
         self.fields["phone"].widget.attrs["inputmode"] = "tel"
-
-    def add_service_errors(self, error: ValidationError) -> None:
-        for field, messages in error.message_dict.items():
-            self.add_error(field if field in self.fields else None, messages)
 
 
 class AuditFilterForm(forms.Form):

@@ -12,8 +12,9 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
+from fangyi.core.api_pages import pages_of
 from fangyi.core.audit import Actor
 from fangyi.core.models import User
 from fangyi.ledger import selectors, services
@@ -264,21 +265,8 @@ def _entries(request):
     )
 
 
-def _pages_of(convert):
-    """Page-number pagination that converts only the page's rows (so only one page of ID
-    numbers is decrypted, and the count is one query)."""
-
-    class Page(PageNumberPagination):
-        def paginate_queryset(self, queryset, pagination, request=None, **params):
-            page = super().paginate_queryset(queryset, pagination, request, **params)
-            page[self.items_attribute] = [convert(row) for row in page[self.items_attribute]]
-            return page
-
-    return Page
-
-
 @router.get("/ledger/entries", response=list[EntryOut])
-@paginate(_pages_of(EntryOut.from_entry), page_size=50)
+@paginate(pages_of(EntryOut.from_entry), page_size=50)
 def list_entries(request, status: str = "", category: str = "", village: str = ""):
     """Entries in your jurisdiction, newest first; filter by status, category and village (or
     group) code. ID numbers and phones are masked."""
@@ -350,7 +338,7 @@ def _tasks(request):
 
 
 @router.get("/ledger/tasks", response=list[TaskOut])
-@paginate(_pages_of(lambda task: TaskOut.from_task(task, timezone.now())), page_size=50)
+@paginate(pages_of(lambda task: TaskOut.from_task(task, timezone.now())), page_size=50)
 def list_tasks(request, push_list: UUID | None = None, overdue: bool = False):
     """Open verification tasks in your jurisdiction, earliest deadline first."""
     _require(request, "ledger.view_verificationtask")
@@ -390,7 +378,7 @@ def _push_lists(request):
 
 
 @router.get("/ledger/push-lists", response=list[PushListOut])
-@paginate(_pages_of(PushListOut.from_push_list), page_size=50)
+@paginate(pages_of(PushListOut.from_push_list), page_size=50)
 def list_push_lists(request):
     """Push lists received by your town (or the towns of your county), newest first, with the
     import's outcome and how many of their people are still to verify."""

@@ -11,6 +11,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from fangyi.core.forms import ServiceErrorsMixin
 from fangyi.core.models import Jurisdiction, JurisdictionLevel
 from fangyi.core.tabular import MB
 from fangyi.core.xlsx import column_letter
@@ -26,15 +27,6 @@ from fangyi.ledger.models import (
     VerificationResult,
 )
 from fangyi.ledger.selectors import UNASSIGNED, ledger_villages, responsible_cadres
-
-
-class ServiceErrorsMixin:
-    def add_service_errors(self, error: ValidationError) -> None:
-        if not hasattr(error, "error_dict"):
-            self.add_error(None, error.messages)
-            return
-        for field, messages in error.message_dict.items():
-            self.add_error(field if field in self.fields else None, messages)
 
 
 def _choices(empty_label, choices) -> list:

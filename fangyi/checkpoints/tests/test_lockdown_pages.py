@@ -25,16 +25,6 @@ def local(moment) -> str:
 
 
 @pytest.fixture
-def client_for(client):
-    def login(user):
-        client.force_login(user)
-        client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-        return client
-
-    return login
-
-
-@pytest.fixture
 def gates(village_a, village_b, other_town_village):
     return {
         "east_1": make_checkpoint(village_a, "东村东口"),

@@ -43,16 +43,6 @@ def an_hour_ago():
 
 
 @pytest.fixture
-def client_for(client):
-    def login(user):
-        client.force_login(user)
-        client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-        return client
-
-    return login
-
-
-@pytest.fixture
 def gates(village_a, village_b, town):
     return {
         "east": make_checkpoint(village_a, "东村村口"),

@@ -174,16 +174,6 @@ def test_it_words_the_summary_as_the_reports_do():
     assert "1,203 vehicles and 2,811 people" in sentence and "426 people to quarantine" in sentence
 
 
-@pytest.fixture
-def client_for(client):
-    def login(user):
-        client.force_login(user)
-        client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-        return client
-
-    return login
-
-
 def test_it_shows_the_last_week_by_default_with_the_towns_summary(client_for, carol, traffic):
     response = client_for(carol).get(reverse("checkpoints:statistics"))
     page = response.content.decode()

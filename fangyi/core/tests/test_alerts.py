@@ -12,16 +12,6 @@ from fangyi.core.models import Alert, AlertKind
 from fangyi.core.services import raise_alert
 
 
-@pytest.fixture
-def client_for(client):
-    def login(user):
-        client.force_login(user)
-        client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-        return client
-
-    return login
-
-
 def alert(place, message, kind=AlertKind.FEVER, minutes_ago=0, link="/people/") -> Alert:
     raised = raise_alert(kind, jurisdiction=place, message=message, link=link)
     Alert.objects.filter(pk=raised.pk).update(

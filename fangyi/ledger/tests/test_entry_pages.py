@@ -21,18 +21,6 @@ from fangyi.ledger.testing import make_entry, make_task
 from fangyi.testing import make_person, make_user
 
 
-@pytest.fixture
-def client_for(client):
-    """Logged in, reading the pages in English (the labels asserted below are the msgids)."""
-
-    def login(user):
-        client.force_login(user)
-        client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-        return client
-
-    return login
-
-
 def entries_page(client, **params) -> str:
     response = client.get(reverse("ledger:entries"), params)
     assert response.status_code == 200

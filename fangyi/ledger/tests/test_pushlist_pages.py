@@ -38,16 +38,6 @@ def uploads(settings, tmp_path) -> Path:
     return settings.UPLOAD_DIR
 
 
-@pytest.fixture
-def client_for(client):
-    def login(user):
-        client.force_login(user)
-        client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-        return client
-
-    return login
-
-
 def pushed_rows(count: int = 3) -> list[list[object]]:
     """`count` good people (the first in 东村, the second in 西村), then a bad row and a repeat."""
     rows = []

@@ -14,6 +14,8 @@ from fangyi.testing import make_person
 
 @pytest.fixture
 def client_for(client):
+    """Logged in, reading the pages in Chinese (conftest's client_for reads them in English)."""
+
     def login(user):
         client.force_login(user)
         return client
