@@ -36,6 +36,17 @@ def _fresh_disease_profile():
     _profile_cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_auth_caches():
+    """Permission sets and API tokens are cached per process for a few seconds: each test
+    starts without them (else a user id reused by the next test would see the last one's)."""
+    from fangyi.core import api_auth, auth_backends
+
+    auth_backends.clear_permission_cache()
+    api_auth._tokens.clear()
+    yield
+
+
 @pytest.fixture
 def db_vendor(db) -> str:
     return connection.vendor

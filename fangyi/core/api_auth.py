@@ -1,11 +1,18 @@
 """API authentication: a browser session (with CSRF) or a bearer token from `fangyi create-api-token`."""
 
+import copy
 import hashlib
+import time
 
 from django.utils import timezone
 from ninja.security import HttpBearer, SessionAuth
 
 from fangyi.core.models import ApiToken
+
+# A token seen in the last few seconds is not looked up again (decision 22): a revoked token or a
+# deactivated account is refused within TOKEN_CACHE_SECONDS.
+TOKEN_CACHE_SECONDS = 5.0
+_tokens: dict[str, tuple[float, object]] = {}
 
 
 def token_digest(token: str) -> str:
@@ -14,8 +21,16 @@ def token_digest(token: str) -> str:
 
 class BearerToken(HttpBearer):
     def authenticate(self, request, token: str):
-        found = ApiToken.objects.select_related("user").filter(digest=token_digest(token)).first()
+        digest = token_digest(token)
+        now = time.monotonic()
+        hit = _tokens.get(digest)
+        if hit is not None and now - hit[0] < TOKEN_CACHE_SECONDS:
+            user = copy.copy(hit[1])  # each request its own object (permission cache...)
+            request.user = user
+            return user
+        found = ApiToken.objects.select_related("user").filter(digest=digest).first()
         if found is None or not found.user.is_active:
+            _tokens.pop(digest, None)
             return None
         if (
             found.last_used_at is None
@@ -23,6 +38,7 @@ class BearerToken(HttpBearer):
         ):
             found.last_used_at = timezone.now()
             found.save(update_fields=["last_used_at"])
+        _tokens[digest] = (now, copy.copy(found.user))  # a clean copy: no permission cache
         request.user = found.user
         return found.user
 
