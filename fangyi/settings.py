@@ -79,6 +79,8 @@ INSTALLED_APPS = [
     "fangyi.core",
     "fangyi.ledger",
     "fangyi.checkpoints",
+    "fangyi.quarantine",
+    "fangyi.tracing",
 ]
 
 MIDDLEWARE = [

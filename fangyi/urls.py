@@ -14,6 +14,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("ledger/", include("fangyi.ledger.urls")),
     path("checkpoints/", include("fangyi.checkpoints.urls")),
+    path("quarantine/", include("fangyi.quarantine.urls")),
+    path("tracing/", include("fangyi.tracing.urls")),
     path("", include("fangyi.core.urls")),
 ]
 

@@ -23,7 +23,7 @@ from fangyi.checkpoints.models import (
     SelfRegistration,
 )
 from fangyi.checkpoints.plates import PlateError, normalize_plate
-from fangyi.checkpoints.temperature import TemperatureError, parse_temperature
+from fangyi.core.temperature import TemperatureError, parse_temperature
 from fangyi.core.identity import IdentityError, clean_text, normalize_phone, parse_id_number
 from fangyi.core.models import Person
 

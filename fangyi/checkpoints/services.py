@@ -383,11 +383,10 @@ def _pass_problem(
 
 
 def is_under_quarantine(person: Person) -> bool:
-    """Whether the person is under quarantine now, as the ledger records it (the quarantine
-    orders of issue 5 will answer this instead)."""
-    return person.ledger_entries.filter(
-        status__in=[Status.HOME_QUARANTINE, Status.CENTRALIZED]
-    ).exists()
+    """Whether the person is under a running quarantine order now (decision 19)."""
+    from fangyi.quarantine.models import RUNNING, QuarantineOrder
+
+    return QuarantineOrder.objects.filter(person=person, status__in=RUNNING).exists()
 
 
 def _apply_rules(

@@ -3,6 +3,7 @@
 import time
 import uuid
 from datetime import date
+from datetime import time as dt_time
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractUser
@@ -342,6 +343,11 @@ def default_check_times() -> list[str]:
     return ["08:00", "16:00"]
 
 
+def default_team_roles() -> list[str]:
+    # 四对一: a village worker, a police officer, a doctor and a town cadre (or a volunteer).
+    return ["village_cadre", "police", "doctor", "town_cadre"]
+
+
 def default_risk_areas() -> list[dict]:
     return [
         {"name": "湖北省", "level": "high"},
@@ -385,6 +391,19 @@ class DiseaseProfile(models.Model):
     check_times = models.JSONField(_("check times"), default=default_check_times)
     missed_check_grace_minutes = models.PositiveSmallIntegerField(
         _("a check is missed after (minutes)"), default=120
+    )
+    team_roles = models.JSONField(_("roles in a responsible team"), default=default_team_roles)
+    close_contact_kind = models.CharField(
+        _("close contacts are put under"),
+        max_length=20,
+        choices=QuarantineKind.choices,
+        default=QuarantineKind.CENTRALIZED,
+    )
+    secondary_contact_kind = models.CharField(
+        _("secondary contacts are put under"),
+        max_length=20,
+        choices=QuarantineKind.choices,
+        default=QuarantineKind.HOME_QUARANTINE,
     )
     infectious_days_before_onset = models.PositiveSmallIntegerField(
         _("infectious window before onset (days)"), default=4
@@ -451,6 +470,17 @@ class DiseaseProfile(models.Model):
             )
         if not Decimal("36.0") <= Decimal(self.fever_threshold or 0) <= Decimal("39.0"):
             errors["fever_threshold"] = _("a fever threshold is between 36.0 and 39.0 °C")
+        team = self.team_roles
+        if (
+            not isinstance(team, list)
+            or not team
+            or not all(r in Role.values for r in team)
+            or len(set(team)) != len(team)
+        ):
+            errors["team_roles"] = _(
+                'a list of different roles, e.g. ["village_cadre", "police", "doctor", '
+                '"town_cadre"] (roles: %(roles)s)'
+            ) % {"roles": ", ".join(Role.values)}
         if bool(self.after_centralized_kind) != bool(self.after_centralized_days):
             errors["after_centralized_days"] = _(
                 "give both what follows centralized observation and its length, or neither"
@@ -464,6 +494,13 @@ class DiseaseProfile(models.Model):
             QuarantineKind.CENTRALIZED: self.centralized_days,
             QuarantineKind.HOME_MONITORING: self.home_monitoring_days,
         }[kind]
+
+    def check_times_of_day(self) -> list[dt_time]:
+        return [dt_time.fromisoformat(t) for t in self.check_times]
+
+    def contact_kind(self, degree: str) -> str:
+        """The measure for a close ("close") or secondary ("secondary") contact."""
+        return self.close_contact_kind if degree == "close" else self.secondary_contact_kind
 
     def is_fever(self, temperature: Decimal | float | None) -> bool:
         return temperature is not None and Decimal(str(temperature)) >= self.fever_threshold

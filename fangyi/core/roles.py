@@ -57,26 +57,83 @@ _RUN_CHECKPOINTS = _REGISTER | {
     "checkpoints.change_pass",
 }
 
+# Quarantine (fangyi.quarantine): every team member records checks; the town orders, assigns
+# and runs the sites; only a doctor signs a release off.
+_READ_QUARANTINE = {"quarantine.view_quarantineorder", "quarantine.view_observationsite"}
+_CHECK = _READ_QUARANTINE | {"quarantine.add_followup"}
+_RUN_QUARANTINE = _CHECK | {
+    "quarantine.add_quarantineorder",
+    "quarantine.change_quarantineorder",
+    "quarantine.add_observationsite",
+    "quarantine.change_observationsite",
+}
+_RELEASE = {"quarantine.release_quarantineorder", "quarantine.add_nucleicacidtest"}
+
+# Tracing (fangyi.tracing): the town's tracing group (cadres, doctors, police) records cases,
+# trajectories and contacts; villages see the cases in their village.
+_READ_TRACING = {"tracing.view_case"}
+_TRACE = _READ_TRACING | {
+    "tracing.add_case",
+    "tracing.change_case",
+    "tracing.add_contact",
+    "tracing.change_contact",
+}
+
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.COUNTY_COMMANDER: _COMMAND
     | _RUN_LEDGER
     | _RUN_CHECKPOINTS
     | _HANDLE_ALERTS
+    | _RUN_QUARANTINE
+    | _TRACE
     | {"core.change_jurisdiction", "core.add_jurisdiction", "core.change_diseaseprofile"},
-    Role.TOWN_COMMANDER: _COMMAND | _RUN_LEDGER | _RUN_CHECKPOINTS | _HANDLE_ALERTS,
-    Role.TOWN_CADRE: _EDIT_PEOPLE | _REVEAL | _RUN_LEDGER | _RUN_CHECKPOINTS | _HANDLE_ALERTS,
-    Role.VILLAGE_CADRE: _EDIT_PEOPLE | _REVEAL | _WORK_LEDGER | _REGISTER | _HANDLE_ALERTS,
-    Role.GRID_LEADER: _EDIT_PEOPLE | _WORK_LEDGER | _READ_CHECKPOINTS,
+    Role.TOWN_COMMANDER: _COMMAND
+    | _RUN_LEDGER
+    | _RUN_CHECKPOINTS
+    | _HANDLE_ALERTS
+    | _RUN_QUARANTINE
+    | _TRACE,
+    Role.TOWN_CADRE: _EDIT_PEOPLE
+    | _REVEAL
+    | _RUN_LEDGER
+    | _RUN_CHECKPOINTS
+    | _HANDLE_ALERTS
+    | _RUN_QUARANTINE
+    | _TRACE,
+    Role.VILLAGE_CADRE: _EDIT_PEOPLE
+    | _REVEAL
+    | _WORK_LEDGER
+    | _REGISTER
+    | _HANDLE_ALERTS
+    | _CHECK
+    | _READ_TRACING,
+    Role.GRID_LEADER: _EDIT_PEOPLE | _WORK_LEDGER | _READ_CHECKPOINTS | _CHECK,
     # Staff see what they registered masked (no reveal); they cannot read the ledger.
     Role.CHECKPOINT_STAFF: _REGISTER,
-    Role.DOCTOR: _READ_PEOPLE | _REVEAL | _READ_LEDGER | _REGISTER | _HANDLE_ALERTS,
-    Role.POLICE: _READ_PEOPLE | _REVEAL | _READ_LEDGER | _REGISTER | _HANDLE_ALERTS,
-    Role.VOLUNTEER: set(),
+    Role.DOCTOR: _READ_PEOPLE
+    | _REVEAL
+    | _READ_LEDGER
+    | _REGISTER
+    | _HANDLE_ALERTS
+    | _CHECK
+    | _RELEASE
+    | _TRACE,
+    Role.POLICE: _READ_PEOPLE
+    | _REVEAL
+    | _READ_LEDGER
+    | _REGISTER
+    | _HANDLE_ALERTS
+    | _CHECK
+    | _TRACE,
+    # A volunteer on a team records the checks of the people they look after (masked).
+    Role.VOLUNTEER: _CHECK,
     Role.ENTERPRISE_CONTACT: set(),
     # Auditors see who saw what, and the people list masked; they never reveal.
     Role.AUDITOR: _READ_PEOPLE
     | _READ_LEDGER
     | _READ_CHECKPOINTS
+    | _READ_QUARANTINE
+    | _READ_TRACING
     | {"core.view_auditentry", "ledger.view_pushlist", "core.view_alert"},
 }
 

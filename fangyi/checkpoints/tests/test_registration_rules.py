@@ -25,6 +25,8 @@ from fangyi.core.audit import Actor
 from fangyi.core.models import Alert, AlertKind, DiseaseProfile, Person
 from fangyi.ledger.models import Category, LedgerEntry, Status
 from fangyi.ledger.services import create_entry
+from fangyi.quarantine.models import OrderStatus
+from fangyi.quarantine.testing import make_order
 from fangyi.testing import make_person, unique_id_number
 
 
@@ -284,12 +286,7 @@ def test_it_records_the_staffs_quarantine_decision_on_the_ledger(actor, gate):
 
 def test_it_flags_and_alerts_a_person_under_quarantine_trying_to_leave(actor, gate, village_a):
     resident = make_person(village_a, "郑隔")
-    create_entry(
-        Actor.system("test"),
-        resident,
-        category=Category.CLOSE_CONTACT,
-        status=Status.HOME_QUARANTINE,
-    )
+    make_order(resident)
     data = payload(
         gate,
         direction="out",
@@ -302,6 +299,34 @@ def test_it_flags_and_alerts_a_person_under_quarantine_trying_to_leave(actor, ga
     # Coming home is not leaving.
     record(actor, {**data, "id": str(uuid.uuid4()), "direction": "in"})
     assert Alert.objects.count() == 1
+
+
+def test_it_reads_quarantine_from_running_orders_not_from_the_ledger_status(actor, gate, village_a):
+    # Given a ledger entry saying "home quarantine" but no order, and someone whose order ended
+    noted = make_person(village_a, "钱账")
+    create_entry(
+        Actor.system("test"),
+        noted,
+        category=Category.CLOSE_CONTACT,
+        status=Status.HOME_QUARANTINE,
+    )
+    released = make_person(village_a, "孙满")
+    order = make_order(released)
+    order.status = OrderStatus.RELEASED
+    order.save(update_fields=["status"])
+    # When both leave
+    data = payload(
+        gate,
+        direction="out",
+        passengers=[
+            {"name": "钱账", "id_number": noted.id_number, "temperature": "36.5"},
+            {"name": "孙满", "id_number": released.id_number, "temperature": "36.6"},
+        ],
+    )
+    record(actor, data)
+    # Then neither is flagged: the order is the record of who is under quarantine
+    assert not Passenger.objects.filter(leaving_quarantine=True).exists()
+    assert not Alert.objects.filter(kind=AlertKind.QUARANTINE_LEAVING).exists()
 
 
 def test_it_keeps_a_registration_at_a_closed_checkpoint_and_says_so(actor, gate):

@@ -4,7 +4,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
 
-# A living person's body temperature measured at a checkpoint; outside this it is a typo.
+# A living person's body temperature measured at a checkpoint or a door; outside this it is a typo.
 LOWEST = Decimal("34.0")
 HIGHEST = Decimal("43.0")
 
