@@ -26,6 +26,12 @@ def pytest_sessionstart(session):
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    """Test accounts are made by the hundred; the production hasher costs ~1 s each here."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _fresh_disease_profile():
     """DiseaseProfile.current() caches per process; a test's profile rolls back with its
     transaction, so the cache must not carry it into the next test."""

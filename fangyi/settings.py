@@ -230,6 +230,9 @@ SELF_REGISTRATION_VALID = timedelta(hours=envint("FANGYI_SELF_REGISTRATION_HOURS
 # The public self-registration form accepts this many submissions per address per hour (a
 # family at one phone registers several people; a script flooding the form is stopped).
 SELF_REGISTRATION_PER_HOUR = envint("FANGYI_SELF_REGISTRATION_PER_HOUR", "30")
+# The quarantine self-report page (each order's link) accepts this many requests per address per
+# hour: a family reports twice a day; guessing links is throttled on top of being hopeless.
+SELF_REPORT_PER_HOUR = envint("FANGYI_SELF_REPORT_PER_HOUR", "60")
 
 # Long work (imports, exports) runs as tasks stored in the database; `fangyi db_worker` runs them
 # (scripts/demo starts one). The worker is a separate process: closing the browser stops nothing.

@@ -23,9 +23,9 @@ from fangyi.checkpoints.models import (
     SelfRegistration,
 )
 from fangyi.checkpoints.plates import PlateError, normalize_plate
-from fangyi.core.temperature import TemperatureError, parse_temperature
 from fangyi.core.identity import IdentityError, clean_text, normalize_phone, parse_id_number
 from fangyi.core.models import Person
+from fangyi.core.temperature import TemperatureError, parse_temperature
 
 MAX_PASSENGERS = 60  # a full coach
 # A phone's clock may run a little fast; more than this ahead is a wrong clock, not a registration.

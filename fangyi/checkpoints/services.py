@@ -51,7 +51,7 @@ from fangyi.core.models import (
     QuarantineKind,
 )
 from fangyi.core.services import create_person, raise_alert
-from fangyi.ledger.models import Category, RiskLevel, Status, Transport
+from fangyi.ledger.models import Category, RiskLevel, Transport
 from fangyi.ledger.services import check_in_jurisdiction, record_from_rule
 
 MAX_BATCH = 200  # an offline phone sends what it kept in batches of at most this many

@@ -25,9 +25,9 @@ from django.views.decorators.http import require_GET
 from fangyi.checkpoints import suggestions
 from fangyi.checkpoints.models import Checkpoint, CheckpointStatus, Result
 from fangyi.checkpoints.plates import PROVINCES
-from fangyi.core.temperature import HIGHEST, LOWEST
 from fangyi.core.models import DiseaseProfile, User
 from fangyi.core.roles import Role
+from fangyi.core.temperature import HIGHEST, LOWEST
 from fangyi.core.views import HomePanel
 
 REGISTER = "checkpoints.add_registration"

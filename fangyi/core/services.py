@@ -3,6 +3,7 @@ transaction and its audit entry."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -327,11 +328,18 @@ def raise_alert(
     message: str,
     person: Person | None = None,
     link: str = "",
+    raised_at: datetime | None = None,
 ) -> Alert:
     """Tell the command page something needs action now. Called inside the caller's
-    transaction: an alert exists exactly when what raised it was stored."""
+    transaction: an alert exists exactly when what raised it was stored. `raised_at` (default:
+    now) is when what raised it happened, for a record entered afterwards."""
     return Alert.objects.create(
-        kind=kind, jurisdiction=jurisdiction, person=person, message=message[:300], link=link
+        kind=kind,
+        jurisdiction=jurisdiction,
+        person=person,
+        message=message[:300],
+        link=link,
+        raised_at=raised_at or timezone.now(),
     )
 
 

@@ -5,7 +5,7 @@ events (OrderEvent), so the order detail's timeline is the record."""
 import secrets
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from fangyi.core import crypto
 from fangyi.core.audit import Actor
+from fangyi.core.bulk import DbValues, insert_rows
 from fangyi.core.models import (
     AlertKind,
     DiseaseProfile,
@@ -26,6 +27,7 @@ from fangyi.core.models import (
     QuarantineKind,
     User,
 )
+from fangyi.core.roles import Role
 from fangyi.core.services import raise_alert
 from fangyi.core.temperature import TemperatureError, parse_temperature
 from fangyi.quarantine.models import (
@@ -77,10 +79,29 @@ def _check_in_scope(actor: Actor, jurisdiction_code: str) -> None:
         raise PermissionDenied(_("this is outside your jurisdiction"))
 
 
-def _event(actor: Actor, order: QuarantineOrder, kind: str, **details) -> OrderEvent:
+def _event(
+    actor: Actor, order: QuarantineOrder, kind: str, /, *, at: datetime | None = None, **details
+) -> OrderEvent:
     return OrderEvent.objects.create(
-        order=order, actor=actor.user, actor_username=actor.username, kind=kind, details=details
+        order=order,
+        actor=actor.user,
+        actor_username=actor.username,
+        kind=kind,
+        at=at or timezone.now(),
+        details=details,
     )
+
+
+def _locked_running(actor: Actor, order: QuarantineOrder) -> QuarantineOrder:
+    """The order re-read under a row lock (the caller's instance may be stale), in the actor's
+    jurisdiction and still running."""
+    order = QuarantineOrder.objects.select_for_update().select_related("person").get(pk=order.pk)
+    _check_in_scope(actor, order.jurisdiction_id)
+    if not order.is_running:
+        raise ValidationError(
+            {"order": _("this order is %(status)s") % {"status": order.get_status_display()}}
+        )
+    return order
 
 
 def order_link(order: QuarantineOrder) -> str:
@@ -116,6 +137,7 @@ class OrderRequest:
     jurisdiction: Jurisdiction | None = None
     team: dict[str, User] | None = None  # role -> member; missing roles: the load rule
     previous: QuarantineOrder | None = None
+    door_sealed: bool = False  # a door seal / magnet fitted when the order is made
     days: int | None = None  # default: the profile's length for the kind
     problems: dict[str, str] = field(default_factory=dict, repr=False)
 
@@ -156,26 +178,55 @@ def _validate_request(
                 "room": request.room.number,
                 "site": request.site.name,
             }
-    elif not (
-        request.address or request.person.current_address or request.person.household_address
-    ):
-        problems["address"] = _("give the address where the person stays")
+    else:
+        if request.room is not None:
+            problems["room"] = _("only centralized observation takes a room")
+        if not (
+            request.address or request.person.current_address or request.person.household_address
+        ):
+            problems["address"] = _("give the address where the person stays")
+
+
+def _check_hand_picked(request: OrderRequest, profile: DiseaseProfile) -> None:
+    """A member chosen by hand must hold that role and work in or above the order's village."""
+    jurisdiction = request.jurisdiction
+    for role, member in (request.team or {}).items():
+        problem = _member_problem(member, role, jurisdiction.code if jurisdiction else "")
+        if problem:
+            request.problems[f"team.{role}"] = problem
+
+
+def _member_problem(member: User, role: str, jurisdiction_code: str) -> str:
+    name = member.full_name or member.username
+    if role not in Role.values or member.role != role:
+        return _("%(name)s is not a %(role)s") % {
+            "name": name,
+            "role": Role(role).label if role in Role.values else role,
+        }
+    if not member.is_active or not _covers(member, jurisdiction_code):
+        return _("%(name)s does not work in this village") % {"name": name}
+    return ""
 
 
 @transaction.atomic
 def open_orders(
-    actor: Actor, requests: list[OrderRequest], *, today: date | None = None
+    actor: Actor,
+    requests: list[OrderRequest],
+    *,
+    today: date | None = None,
+    now: datetime | None = None,
 ) -> list[QuarantineOrder]:
     """Put people under quarantine: one order each, with its check slots, its planned tests and
     its responsible team, and the ledger entry's status. All or nothing: any problem raises one
     ValidationError whose keys are "<index>.<field>" when there are several requests, the
-    field alone for one."""
+    field alone for one. `now` (default: the clock) is when the order is made."""
     _require(actor, "quarantine.add_quarantineorder", _("your role may not order quarantine"))
-    return _create_orders(actor, requests, today or local_today())
+    now = now or timezone.now()
+    return _create_orders(actor, requests, today or timezone.localdate(now), now)
 
 
 def _create_orders(
-    actor: Actor, requests: list[OrderRequest], today: date
+    actor: Actor, requests: list[OrderRequest], today: date, now: datetime
 ) -> list[QuarantineOrder]:
     profile = DiseaseProfile.current()
     people = [r.person.pk for r in requests]
@@ -199,8 +250,13 @@ def _create_orders(
                 _check_in_scope(actor, jurisdiction.code)
             except PermissionDenied as denied:
                 request.problems["jurisdiction"] = str(denied)
+        if request.site is not None:
+            try:
+                _check_in_scope(actor, request.site.town_id)
+            except PermissionDenied as denied:
+                request.problems["site"] = str(denied)
+        _check_hand_picked(request, profile)
     _raise_problems(requests)
-    now = timezone.now()
     orders = []
     for request in requests:
         start = request.start_date or today
@@ -226,6 +282,9 @@ def _create_orders(
                     )
                 )[:200],
                 site=request.site,
+                door_sealed=request.door_sealed,
+                door_sealed_by=actor.user if request.door_sealed else None,
+                door_sealed_at=now if request.door_sealed else None,
                 created_by=actor.user,
                 created_at=now,
                 **_new_link_fields(),
@@ -248,45 +307,85 @@ def _create_orders(
         }
         for order in orders:
             order.pk = by_link[order.self_report_index]
-    FollowUp.objects.bulk_create(
-        [check for order in orders for check in _slots(order, profile, 1, order.days, now)],
-        batch_size=2000,
-    )
-    NucleicAcidTest.objects.bulk_create(
-        [test for order in orders for test in _tests(order, profile, 1, order.days)],
-        batch_size=2000,
-    )
-    for order, request in zip(orders, requests, strict=True):
-        if request.room is not None:
-            _occupy(order, request.room)
-    _assign_teams(actor, orders, [r.team or {} for r in requests], profile)
-    OrderEvent.objects.bulk_create(
-        [
-            OrderEvent(
-                order=order,
-                actor=actor.user,
-                actor_username=actor.username,
-                kind=OrderEventKind.CREATED,
-                at=now,
-                details={
-                    "kind": order.kind,
-                    "start": order.start_date.isoformat(),
-                    "end": order.planned_end_date.isoformat(),
-                    "reason": order.reason,
-                    "note": order.reason_note,
-                },
+    # ~28 slots an order: written as plain rows (COPY on PostgreSQL), not model instances,
+    # so a batch of 1,000 orders stays quick (decision 25; bench/quarantine_scale.py).
+    db = DbValues()
+    no_symptoms = db.json([])
+    insert_rows(
+        FollowUp,
+        FOLLOW_UP_COLUMNS,
+        (
+            (
+                order.pk,
+                day,
+                slot,
+                db.datetime(due),
+                CheckStatus.PENDING,
+                no_symptoms,
+                "",
+                "",
+                False,
+                "",
             )
             for order in orders
-        ]
+            for day, slot, due in _slot_times(order, profile, 1, order.days, now)
+        ),
+    )
+    insert_rows(
+        NucleicAcidTest,
+        ("order_id", "day", "result", "lab"),
+        (
+            (test.order.pk, test.day, NucleicAcidResult.PLANNED, "")
+            for order in orders
+            for test in _tests(order, profile, 1, order.days, today)
+        ),
+    )
+    for index, (order, request) in enumerate(zip(orders, requests, strict=True)):
+        if request.room is not None:
+            try:
+                _occupy(order, request.room)
+            except ValidationError as error:
+                if len(requests) == 1:
+                    raise
+                raise ValidationError(
+                    {f"{index}.{key}": messages for key, messages in error.message_dict.items()}
+                ) from None
+    _assign_teams(actor, orders, [r.team or {} for r in requests], profile, now)
+    insert_rows(
+        OrderEvent,
+        ("order_id", "at", "actor_id", "actor_username", "kind", "details"),
+        (
+            (
+                order.pk,
+                db.datetime(now),
+                actor.user.pk if actor.user else None,
+                actor.username,
+                OrderEventKind.CREATED,
+                db.json(
+                    {
+                        "kind": order.kind,
+                        "start": order.start_date.isoformat(),
+                        "end": order.planned_end_date.isoformat(),
+                        "reason": order.reason,
+                        "note": order.reason_note,
+                    }
+                ),
+            )
+            for order in orders
+        ),
     )
     _update_ledger(actor, orders)
     return orders
 
 
 def open_order(
-    actor: Actor, request: OrderRequest, *, today: date | None = None
+    actor: Actor,
+    request: OrderRequest,
+    *,
+    today: date | None = None,
+    now: datetime | None = None,
 ) -> QuarantineOrder:
-    return open_orders(actor, [request], today=today)[0]
+    return open_orders(actor, [request], today=today, now=now)[0]
 
 
 def _raise_problems(requests: list[OrderRequest]) -> None:
@@ -311,27 +410,44 @@ def _new_link_fields() -> dict:
     }
 
 
-def _slots(
+# The columns of a new, unrecorded check slot (nullable ones left out are NULL).
+FOLLOW_UP_COLUMNS = (
+    "order_id",
+    "day",
+    "slot",
+    "due_at",
+    "status",
+    "symptoms",
+    "method",
+    "reported_by",
+    "late",
+    "note",
+)
+
+
+def _slot_times(
     order: QuarantineOrder, profile: DiseaseProfile, first_day: int, last_day: int, now: datetime
-) -> list[FollowUp]:
-    """Check slots for days first_day..last_day at the profile's times. Slots already past
-    their grace when the order is made are not generated: nobody could have made them."""
+) -> Iterator[tuple[int, int, datetime]]:
+    """(day, slot, due) of the check slots for days first_day..last_day at the profile's
+    times. Slots already past their grace when the order is made are not generated: nobody
+    could have made them."""
     grace = timedelta(minutes=profile.missed_check_grace_minutes)
     tz = timezone.get_current_timezone()
-    checks = []
+    times = profile.check_times_of_day()
     for day in range(first_day, last_day + 1):
         on = order.start_date + timedelta(days=day - 1)
-        for slot, at in enumerate(profile.check_times_of_day(), start=1):
+        for slot, at in enumerate(times, start=1):
             due = datetime.combine(on, at, tzinfo=tz)
-            if due + grace < now:
-                continue
-            checks.append(FollowUp(order=order, day=day, slot=slot, due_at=due))
-    return checks
+            if due + grace >= now:
+                yield day, slot, due
 
 
 def _tests(
-    order: QuarantineOrder, profile: DiseaseProfile, first_day: int, last_day: int
+    order: QuarantineOrder, profile: DiseaseProfile, first_day: int, last_day: int, today: date
 ) -> list[NucleicAcidTest]:
+    """The profile's test days within first_day..last_day, except days already past (a
+    backdated order cannot be sampled yesterday)."""
+    first_day = max(first_day, order.day_number(today))
     return [
         NucleicAcidTest(order=order, day=day)
         for day in sorted(set(profile.test_days))
@@ -367,10 +483,12 @@ def _assign_teams(
     orders: list[QuarantineOrder],
     chosen: list[dict[str, User]],
     profile: DiseaseProfile,
+    now: datetime,
 ) -> None:
-    """The team rule (四对一): for each of the profile's roles not chosen by hand, the member of
-    that role working in or above the order's village with the fewest running orders now
-    (ties: the earliest account), counting this batch as it goes, so a batch is spread evenly."""
+    """The team rule (四对一): for each of the profile's roles not chosen by hand, among the
+    members of that role working closest to the order's village (the village itself before the
+    town), the one with the fewest current assignments on running orders (ties: the earliest
+    account), counting this batch as it goes, so a batch is spread evenly (decision 26)."""
     roles = list(profile.team_roles)
     prefixes = {code[:n] for o in orders for code in [o.jurisdiction_id] for n in (6, 9, 12, 15)}
     candidates = list(
@@ -390,20 +508,24 @@ def _assign_teams(
     for user in candidates:
         by_role[user.role].append(user)
     rows = []
+    at = DbValues().datetime(now)
+    assigned_by = actor.user.pk if actor.user else None
     for order, hand_picked in zip(orders, chosen, strict=True):
-        for role in roles:
+        # A member picked by hand in a role outside the profile's (a volunteer) is kept too.
+        for role in roles + [r for r in hand_picked if r not in roles]:
             member = hand_picked.get(role)
             if member is None:
                 pool = [u for u in by_role[role] if _covers(u, order.jurisdiction_id)]
                 if not pool:
                     continue  # shown on the order as a gap to fill by hand
-                # The most local first (a village cadre of this village before a town's).
-                member = min(pool, key=lambda u: (load[u.pk], -len(u.jurisdiction_id), u.pk))
+                # The most local first (a village cadre of this village before a town's),
+                # then the least loaded of those.
+                member = min(pool, key=lambda u: (-len(u.jurisdiction_id), load[u.pk], u.pk))
             load[member.pk] += 1
-            rows.append(
-                TeamAssignment(order=order, role=role, member=member, assigned_by=actor.user)
-            )
-    TeamAssignment.objects.bulk_create(rows)
+            rows.append((order.pk, role, member.pk, at, assigned_by))
+    insert_rows(
+        TeamAssignment, ("order_id", "role", "member_id", "assigned_at", "assigned_by_id"), rows
+    )
 
 
 @transaction.atomic
@@ -412,24 +534,10 @@ def reassign_member(
 ) -> TeamAssignment:
     """Put `member` on the order's team in `role` (ending whoever held it)."""
     _require(actor, "quarantine.change_quarantineorder", _("your role may not change teams"))
-    _check_in_scope(actor, order.jurisdiction_id)
-    if member.role != role:
-        raise ValidationError(
-            {
-                "member": _("%(name)s is not a %(role)s")
-                % {
-                    "name": member.full_name or member.username,
-                    "role": TeamAssignment(role=role).get_role_display(),
-                }
-            }
-        )
-    if not member.is_active or not _covers(member, order.jurisdiction_id):
-        raise ValidationError(
-            {
-                "member": _("%(name)s does not work in this village")
-                % {"name": member.full_name or member.username}
-            }
-        )
+    order = _locked_running(actor, order)
+    problem = _member_problem(member, role, order.jurisdiction_id)
+    if problem:
+        raise ValidationError({"member": problem})
     current = TeamAssignment.objects.current().filter(order=order, role=role).first()
     if current is not None and current.member_id == member.pk:
         return current
@@ -530,24 +638,64 @@ def record_check(
     reported_by: str = "",
     now: datetime | None = None,
 ) -> CheckOutcome:
-    """Record one check slot. A retry with the same `client_id` is answered as a duplicate and
-    changes nothing. A fever or a symptom raises an alert to the town at once."""
-    if method != CheckMethod.SELF_REPORT:
-        _require(actor, "quarantine.add_followup", _("your role may not record checks"))
-    if client_id:
-        try:
-            client_id = uuid.UUID(str(client_id))
-        except ValueError:
-            raise ValidationError({"client_id": _("not a valid id")}) from None
-        done = FollowUp.objects.filter(client_id=client_id).first()
-        if done is not None:
-            return CheckOutcome(done, duplicate=True)
-    if method not in CheckMethod.values:
+    """Record one check slot for the team (at the door or by phone). A retry with the same
+    `client_id` is answered as a duplicate and changes nothing. A fever or a symptom raises an
+    alert to the town at once."""
+    _require(actor, "quarantine.add_followup", _("your role may not record checks"))
+    if method not in (CheckMethod.DOOR, CheckMethod.PHONE):
         raise ValidationError({"method": _("choose how the check was made")})
+    return _record_check(
+        actor,
+        check,
+        temperature=temperature,
+        symptoms=symptoms,
+        method=method,
+        client_id=client_id,
+        note=note,
+        reported_by=reported_by,
+        now=now,
+        in_scope=True,
+    )
+
+
+def _duplicate(
+    check: FollowUp, client_id: uuid.UUID | str | None
+) -> tuple[uuid.UUID | None, FollowUp | None]:
+    """The parsed client id, and the check it already recorded (a retry), if any."""
+    if not client_id:
+        return None, None
+    try:
+        client_id = uuid.UUID(str(client_id))
+    except ValueError:
+        raise ValidationError({"client_id": _("not a valid id")}) from None
+    done = FollowUp.objects.filter(client_id=client_id).first()
+    if done is not None and done.order_id != check.order_id:
+        raise ValidationError({"client_id": _("this id was used for another check")})
+    return client_id, done
+
+
+def _record_check(
+    actor: Actor,
+    check: FollowUp,
+    *,
+    temperature: object,
+    symptoms: object,
+    method: str,
+    client_id: uuid.UUID | str | None,
+    note: str,
+    reported_by: str,
+    now: datetime | None,
+    in_scope: bool,
+) -> CheckOutcome:
+    client_id, done = _duplicate(check, client_id)
+    if done is not None:
+        return CheckOutcome(done, duplicate=True)
     now = now or timezone.now()
     check = FollowUp.objects.select_for_update().select_related("order__person").get(pk=check.pk)
+    if client_id is not None and check.client_id == client_id:
+        return CheckOutcome(check, duplicate=True)  # the first attempt won the lock
     order = check.order
-    if method != CheckMethod.SELF_REPORT:
+    if in_scope:
         _check_in_scope(actor, order.jurisdiction_id)
     _refuse_unrecordable(check, order, now)
     profile = DiseaseProfile.current()
@@ -597,6 +745,7 @@ def record_check(
                 "slot": slot_label(check),
             },
             link=order_link(order),
+            raised_at=now,
         )
     if names:
         raise_alert(
@@ -611,6 +760,7 @@ def record_check(
                 "slot": slot_label(check),
             },
             link=order_link(order),
+            raised_at=now,
         )
     return CheckOutcome(check)
 
@@ -664,6 +814,7 @@ def sweep_missed_checks(now: datetime | None = None) -> int:
             message=_("%(name)s: %(slots)s not recorded; make it up")
             % {"name": order.person.name, "slots": "、".join(slot_label(c) for c in checks)},
             link=order_link(order),
+            raised_at=now,
         )
     return len(overdue)
 
@@ -697,10 +848,17 @@ def self_report_problem(order: QuarantineOrder, now: datetime | None = None) -> 
 def current_self_report_slot(
     order: QuarantineOrder, now: datetime | None = None
 ) -> FollowUp | None:
-    """The slot a family's report fills now: the latest open slot that is already open."""
+    """The slot a family's report fills now: the latest open slot that is already open and
+    due today (or within its grace, just after midnight). An older, missed slot is the team's
+    to make up: today's temperature must not be filed under yesterday's check."""
     now = now or timezone.now()
+    grace = timedelta(minutes=DiseaseProfile.current().missed_check_grace_minutes)
+    midnight = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
     return (
-        order.checks.open().filter(due_at__lte=now + CHECK_OPENS_BEFORE).order_by("-due_at").first()
+        order.checks.open()
+        .filter(due_at__lte=now + CHECK_OPENS_BEFORE, due_at__gte=min(now - grace, midnight))
+        .order_by("-due_at")
+        .first()
     )
 
 
@@ -721,6 +879,10 @@ def submit_self_report(
     problem = self_report_problem(order, now)
     if problem:
         raise ValidationError({"token": problem})
+    if client_id:  # a double tap: the first one filled the slot
+        _client_id, done = _duplicate(FollowUp(order=order), client_id)
+        if done is not None:
+            return done
     check = current_self_report_slot(order, now)
     if check is None:
         upcoming = order.checks.open().order_by("due_at").first()
@@ -732,15 +894,17 @@ def submit_self_report(
                 % {"at": timezone.localtime(upcoming.due_at).strftime("%m-%d %H:%M")}
             }
         )
-    return record_check(
+    return _record_check(
         Actor.system("self-report"),
         check,
         temperature=temperature,
         symptoms=symptoms,
         method=CheckMethod.SELF_REPORT,
-        reported_by=reported_by,
         client_id=client_id,
+        note="",
+        reported_by=reported_by,
         now=now,
+        in_scope=False,
     ).check
 
 
@@ -748,7 +912,7 @@ def submit_self_report(
 def renew_self_report_link(actor: Actor, order: QuarantineOrder) -> QuarantineOrder:
     """A new link (the old one stops working), e.g. when a printed card was lost."""
     _require(actor, "quarantine.change_quarantineorder", _("your role may not change orders"))
-    _check_in_scope(actor, order.jurisdiction_id)
+    order = _locked_running(actor, order)
     for name, value in _new_link_fields().items():
         setattr(order, name, value)
     order.save(update_fields=["self_report_cipher", "self_report_index", "updated_at"])
@@ -767,8 +931,10 @@ def record_test(
     result: str,
     sampled_at: datetime | None = None,
     lab: str = "",
+    now: datetime | None = None,
 ) -> NucleicAcidTest:
-    """Record a sample or its result. A positive result makes the person a case (tracing)."""
+    """Record a sample or its result (at `now`, default the clock). A positive result makes
+    the person a case (tracing)."""
     _require(actor, "quarantine.add_nucleicacidtest", _("your role may not record tests"))
     test = (
         NucleicAcidTest.objects.select_for_update().select_related("order__person").get(pk=test.pk)
@@ -783,7 +949,7 @@ def record_test(
         raise ValidationError({"result": _("choose the result")})
     if test.result in (NucleicAcidResult.NEGATIVE, NucleicAcidResult.POSITIVE):
         raise ValidationError({"result": _("this test already has its result")})
-    now = timezone.now()
+    now = now or timezone.now()
     test.sampled_at = sampled_at or test.sampled_at or now
     if test.sampled_at > now + timedelta(minutes=5):
         raise ValidationError({"sampled_at": _("the sample cannot be taken in the future")})
@@ -793,7 +959,7 @@ def record_test(
     if result != NucleicAcidResult.SAMPLED:
         test.result_at = now
     test.save(update_fields=["sampled_at", "lab", "result", "recorded_by", "result_at"])
-    _event(actor, order, OrderEventKind.TEST, day=test.day, result=result, lab=test.lab)
+    _event(actor, order, OrderEventKind.TEST, at=now, day=test.day, result=result, lab=test.lab)
     if result == NucleicAcidResult.POSITIVE:
         from fangyi.tracing.services import report_case_from_test
 
@@ -839,11 +1005,17 @@ def release_problems(order: QuarantineOrder, today: date | None = None) -> list[
 
 @transaction.atomic
 def release_order(
-    actor: Actor, order: QuarantineOrder, *, note: str = "", today: date | None = None
+    actor: Actor,
+    order: QuarantineOrder,
+    *,
+    note: str = "",
+    address: str = "",
+    today: date | None = None,
 ) -> QuarantineOrder | None:
     """The doctor's sign-off. Refused while anything in release_problems remains. The room is
     left for cleaning, the ledger entry is marked released, and when the profile chains a
-    measure after centralized observation (7 + 3), that order is opened and returned."""
+    measure after centralized observation (7 + 3), that order is opened (at `address`, default
+    the person's) and returned."""
     _require(actor, "quarantine.release_quarantineorder", _("only a doctor signs a release off"))
     order = QuarantineOrder.objects.select_for_update().select_related("person").get(pk=order.pk)
     _check_in_scope(actor, order.jurisdiction_id)
@@ -874,12 +1046,14 @@ def release_order(
                 start_date=today,
                 days=profile.after_centralized_days,
                 ledger_entry=order.ledger_entry,
-                jurisdiction=order.person.jurisdiction or order.jurisdiction,
+                address=address,
+                jurisdiction=order.jurisdiction,
                 team=team,
                 previous=order,
             )
         ],
         today,
+        timezone.now(),
     )[0]
 
 
@@ -915,12 +1089,7 @@ def extend_order(
 ) -> QuarantineOrder:
     """Lengthen a running order by `days`: new slots and tests follow."""
     _require(actor, "quarantine.change_quarantineorder", _("your role may not change orders"))
-    order = QuarantineOrder.objects.select_for_update().get(pk=order.pk)
-    _check_in_scope(actor, order.jurisdiction_id)
-    if not order.is_running:
-        raise ValidationError(
-            {"order": _("this order is %(status)s") % {"status": order.get_status_display()}}
-        )
+    order = _locked_running(actor, order)
     if not isinstance(days, int) or not 1 <= days <= MAX_EXTENSION_DAYS:
         raise ValidationError(
             {"days": _("extend by 1 to %(max)s days") % {"max": MAX_EXTENSION_DAYS}}
@@ -932,8 +1101,14 @@ def extend_order(
     order.status = OrderStatus.EXTENDED
     order.save(update_fields=["planned_end_date", "status", "updated_at"])
     profile = DiseaseProfile.current()
-    FollowUp.objects.bulk_create(_slots(order, profile, old_days + 1, order.days, timezone.now()))
-    NucleicAcidTest.objects.bulk_create(_tests(order, profile, old_days + 1, order.days))
+    FollowUp.objects.bulk_create(
+        FollowUp(order=order, day=day, slot=slot, due_at=due)
+        for day, slot, due in _slot_times(order, profile, old_days + 1, order.days, timezone.now())
+    )
+    tests = _tests(order, profile, old_days + 1, order.days, local_today())
+    if not tests:  # no test day falls in the extension: test on its last day
+        tests = [NucleicAcidTest(order=order, day=order.days)]
+    NucleicAcidTest.objects.bulk_create(tests)
     _event(
         actor,
         order,
@@ -951,12 +1126,7 @@ def transfer_to_hospital(
     actor: Actor, order: QuarantineOrder, *, hospital: str, note: str = ""
 ) -> QuarantineOrder:
     _require(actor, "quarantine.change_quarantineorder", _("your role may not change orders"))
-    order = QuarantineOrder.objects.select_for_update().get(pk=order.pk)
-    _check_in_scope(actor, order.jurisdiction_id)
-    if not order.is_running:
-        raise ValidationError(
-            {"order": _("this order is %(status)s") % {"status": order.get_status_display()}}
-        )
+    order = _locked_running(actor, order)
     if not hospital.strip():
         raise ValidationError({"hospital": _("name the hospital")})
     _end(actor, order, OrderStatus.HOSPITAL, note, hospital=hospital.strip())
@@ -978,12 +1148,7 @@ def change_measure(
     """End this order as moved and start the new measure today, for its full length, with the
     same team and reason."""
     _require(actor, "quarantine.change_quarantineorder", _("your role may not change orders"))
-    order = QuarantineOrder.objects.select_for_update().select_related("person").get(pk=order.pk)
-    _check_in_scope(actor, order.jurisdiction_id)
-    if not order.is_running:
-        raise ValidationError(
-            {"order": _("this order is %(status)s") % {"status": order.get_status_display()}}
-        )
+    order = _locked_running(actor, order)
     if kind == order.kind:
         raise ValidationError({"kind": _("the person is already under this measure")})
     team = {a.role: a.member for a in order.team.current().select_related("member")}
@@ -1009,18 +1174,16 @@ def change_measure(
 
 
 @transaction.atomic
-def set_door_seal(actor: Actor, order: QuarantineOrder, sealed: bool) -> QuarantineOrder:
+def set_door_seal(
+    actor: Actor, order: QuarantineOrder, sealed: bool, *, now: datetime | None = None
+) -> QuarantineOrder:
     _require(actor, "quarantine.add_followup", _("your role may not record checks"))
-    _check_in_scope(actor, order.jurisdiction_id)
-    if not order.is_running:
-        raise ValidationError(
-            {"order": _("this order is %(status)s") % {"status": order.get_status_display()}}
-        )
+    order = _locked_running(actor, order)
     order.door_sealed = sealed
     order.door_sealed_by = actor.user
-    order.door_sealed_at = timezone.now()
+    order.door_sealed_at = now or timezone.now()
     order.save(update_fields=["door_sealed", "door_sealed_by", "door_sealed_at", "updated_at"])
-    _event(actor, order, OrderEventKind.DOOR, sealed=sealed)
+    _event(actor, order, OrderEventKind.DOOR, at=order.door_sealed_at, sealed=sealed)
     return order
 
 
@@ -1030,7 +1193,10 @@ def set_door_seal(actor: Actor, order: QuarantineOrder, sealed: bool) -> Quarant
 def parse_room_numbers(spec: str) -> list[str]:
     """ "101-105, 201, 203" → ["101", ..., "105", "201", "203"]."""
     numbers = []
-    for part in (spec or "").replace("，", ",").replace("、", ",").split(","):
+    spec = (spec or "").replace("，", ",").replace("、", ",")
+    for dash in ("－", "～", "~", "—", "–", "至"):  # dashes of Chinese keyboards
+        spec = spec.replace(dash, "-")
+    for part in spec.split(","):
         part = part.strip()
         if not part:
             continue
@@ -1042,7 +1208,8 @@ def parse_room_numbers(spec: str) -> list[str]:
                 )
             if int(high) - int(low) > 500:
                 raise ValidationError({"rooms": _("at most 500 rooms at a time")})
-            numbers.extend(str(n) for n in range(int(low), int(high) + 1))
+            width = len(low.strip())  # "0801-0803" keeps its zeros
+            numbers.extend(str(n).zfill(width) for n in range(int(low), int(high) + 1))
         else:
             numbers.append(part[:20])
     if len(set(numbers)) != len(numbers):
@@ -1127,12 +1294,33 @@ def assign_room(actor: Actor, order: QuarantineOrder, room: Room) -> QuarantineO
         raise ValidationError({"room": _("only a running centralized observation gets a room")})
     if order.room_id == room.pk:
         return order
+    _check_in_scope(actor, room.site.town_id)
     before = str(order.room) if order.room_id else ""
     if order.room_id:
         _vacate(order.room_id)
     _occupy(order, room)
     _event(actor, order, OrderEventKind.ROOM, before=before, after=str(room))
     return order
+
+
+@transaction.atomic
+def set_site_staff(actor: Actor, site: ObservationSite, *, staff: list[User]) -> ObservationSite:
+    """Who works on site (active accounts of the site's town)."""
+    _require(actor, "quarantine.change_observationsite", _("your role may not run sites"))
+    _check_in_scope(actor, site.town_id)
+    outside = [
+        u.full_name or u.username
+        for u in staff
+        if not u.is_active
+        or not u.jurisdiction_id
+        or not u.jurisdiction_id.startswith(site.town_id)
+    ]
+    if outside:
+        raise ValidationError(
+            {"staff": _("not working in this town: %(names)s") % {"names": "、".join(outside)}}
+        )
+    site.staff.set(staff)
+    return site
 
 
 @transaction.atomic
