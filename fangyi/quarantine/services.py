@@ -504,9 +504,10 @@ def _assign_teams(
         .annotate(n=Count("id"))
     ):
         load[row["member_id"]] = row["n"]
-    by_role = defaultdict(list)
+    # Members by (role, the jurisdiction they work in): an order's pool is looked up per level.
+    by_place = defaultdict(list)
     for user in candidates:
-        by_role[user.role].append(user)
+        by_place[user.role, user.jurisdiction_id].append(user)
     rows = []
     at = DbValues().datetime(now)
     assigned_by = actor.user.pk if actor.user else None
@@ -515,12 +516,20 @@ def _assign_teams(
         for role in roles + [r for r in hand_picked if r not in roles]:
             member = hand_picked.get(role)
             if member is None:
-                pool = [u for u in by_role[role] if _covers(u, order.jurisdiction_id)]
+                # The most local level that has anyone (a village cadre of this village
+                # before a town's), then the least loaded there.
+                code = order.jurisdiction_id
+                pool = next(
+                    (
+                        by_place[role, code[:n]]
+                        for n in (15, 12, 9, 6)
+                        if n <= len(code) and by_place[role, code[:n]]
+                    ),
+                    None,
+                )
                 if not pool:
                     continue  # shown on the order as a gap to fill by hand
-                # The most local first (a village cadre of this village before a town's),
-                # then the least loaded of those.
-                member = min(pool, key=lambda u: (-len(u.jurisdiction_id), load[u.pk], u.pk))
+                member = min(pool, key=lambda u: (load[u.pk], u.pk))
             load[member.pk] += 1
             rows.append((order.pk, role, member.pk, at, assigned_by))
     insert_rows(
