@@ -136,7 +136,7 @@ def test_it_draws_the_order_detail_on_a_phone_and_a_desk(page_for, world, carol)
         expect(page.locator("#check-grid")).to_be_visible()
         expect(page.locator('#check-grid td[data-state="missed"]')).to_have_count(3)
         expect(page.locator("#self-report svg")).to_be_visible()
-        expect(page.locator("#release-problems")).to_contain_text("checks not recorded")
+        expect(page.locator("#release-problems")).to_contain_text("未记录的检测")
         screenshot(page, f"quarantine-order-{width}")
     # The phone's page does not scroll sideways (the grid scrolls inside its box).
     page = page_for(carol, 360)
