@@ -30,6 +30,13 @@ from fangyi.testing import make_person
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
+
+@pytest.fixture(autouse=True)
+def _english_in_every_thread(settings):
+    """The threads run outside the test's translation.override: make English their default."""
+    settings.LANGUAGE_CODE = "en"
+
+
 FEB_1 = date(2020, 2, 1)
 SYSTEM = Actor.system("test")
 # How long a thread is given to reach a lock it must then be waiting on.
