@@ -683,6 +683,7 @@ def _duplicate(
     return client_id, done
 
 
+@transaction.atomic
 def _record_check(
     actor: Actor,
     check: FollowUp,
