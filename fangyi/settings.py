@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "fangyi.checkpoints",
     "fangyi.quarantine",
     "fangyi.tracing",
+    "fangyi.roster",
 ]
 
 MIDDLEWARE = [

@@ -16,6 +16,7 @@ urlpatterns = [
     path("checkpoints/", include("fangyi.checkpoints.urls")),
     path("quarantine/", include("fangyi.quarantine.urls")),
     path("tracing/", include("fangyi.tracing.urls")),
+    path("roster/", include("fangyi.roster.urls")),
     path("", include("fangyi.core.urls")),
 ]
 

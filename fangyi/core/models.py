@@ -539,6 +539,7 @@ class AlertKind(models.TextChoices):
     NO_PASS = "no_pass", _("sealed exit without a valid pass")
     SYMPTOM = "symptom", _("symptom reported")
     MISSED_CHECK = "missed_check", _("missed check")
+    NO_SHOW = "no_show", _("nobody on shift")
 
 
 class AlertQuerySet(ScopedQuerySet):

@@ -79,6 +79,20 @@ _TRACE = _READ_TRACING | {
     "tracing.change_contact",
 }
 
+# Duty rosters (fangyi.roster): the town keeps the staff pool and demand, solves, adjusts,
+# publishes and approves swaps; villages read the rosters of their checkpoints. Anyone on the
+# duty list sees their own shifts, checks in and asks for swaps through their staff record.
+_READ_ROSTER = {"roster.view_roster"}
+_RUN_ROSTER = _READ_ROSTER | {
+    "roster.add_roster",
+    "roster.change_roster",
+    "roster.solve_roster",
+    "roster.add_staffmember",
+    "roster.change_staffmember",
+    "roster.change_checkpointdemand",
+    "roster.change_swaprequest",
+}
+
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.COUNTY_COMMANDER: _COMMAND
     | _RUN_LEDGER
@@ -86,27 +100,31 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | _HANDLE_ALERTS
     | _RUN_QUARANTINE
     | _TRACE
+    | _RUN_ROSTER
     | {"core.change_jurisdiction", "core.add_jurisdiction", "core.change_diseaseprofile"},
     Role.TOWN_COMMANDER: _COMMAND
     | _RUN_LEDGER
     | _RUN_CHECKPOINTS
     | _HANDLE_ALERTS
     | _RUN_QUARANTINE
-    | _TRACE,
+    | _TRACE
+    | _RUN_ROSTER,
     Role.TOWN_CADRE: _EDIT_PEOPLE
     | _REVEAL
     | _RUN_LEDGER
     | _RUN_CHECKPOINTS
     | _HANDLE_ALERTS
     | _RUN_QUARANTINE
-    | _TRACE,
+    | _TRACE
+    | _RUN_ROSTER,
     Role.VILLAGE_CADRE: _EDIT_PEOPLE
     | _REVEAL
     | _WORK_LEDGER
     | _REGISTER
     | _HANDLE_ALERTS
     | _CHECK
-    | _READ_TRACING,
+    | _READ_TRACING
+    | _READ_ROSTER,
     Role.GRID_LEADER: _EDIT_PEOPLE | _WORK_LEDGER | _READ_CHECKPOINTS | _CHECK,
     # Staff see what they registered masked (no reveal); they cannot read the ledger.
     Role.CHECKPOINT_STAFF: _REGISTER,
@@ -134,6 +152,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | _READ_CHECKPOINTS
     | _READ_QUARANTINE
     | _READ_TRACING
+    | _READ_ROSTER
     | {"core.view_auditentry", "ledger.view_pushlist", "core.view_alert"},
 }
 
