@@ -186,7 +186,9 @@ def remove_staff(
     _require(actor, "roster.change_staffmember")
     _check_in_scope(actor, staff.jurisdiction_id)
     now = now or timezone.now()
-    future = Assignment.objects.filter(staff=staff, shift__starts_at__gte=now)
+    future = Assignment.objects.filter(
+        staff=staff, shift__starts_at__gte=now, checked_in_at__isnull=True
+    )
     by_roster: dict[int, int] = defaultdict(int)
     for roster_id in future.values_list("shift__roster_id", flat=True):
         by_roster[roster_id] += 1
@@ -261,6 +263,8 @@ def _clean_minimums(raw: dict, field: str, errors: dict) -> dict[str, int]:
             continue
         try:
             number = int(value)
+            if number != float(value):
+                raise ValueError(value)
         except (TypeError, ValueError):
             errors[field] = _("role minimums are whole numbers")
             continue
@@ -456,7 +460,8 @@ def _minutes(moment: datetime, origin: datetime) -> int:
 
 def build_problem(roster: Roster, *, now: datetime) -> solver.Problem:
     """The roster as the solver sees it. Shifts already started are frozen: their people stay
-    (as locked) and nobody is added. The town's active staff are the pool."""
+    and nobody is added. The town's active staff are the pool; their shifts on the town's
+    other rosters near these days are busy time (the rest rule holds across rosters)."""
     origin = local_midnight(roster.starts_on)
     horizon = origin + timedelta(days=roster.days + 1)
     shifts = list(roster.shifts.select_related("checkpoint").order_by("starts_at", "checkpoint_id"))
@@ -468,7 +473,7 @@ def build_problem(roster: Roster, *, now: datetime) -> solver.Problem:
     ).order_by("starts_at"):
         away[row.staff_id].append((_minutes(row.starts_at, origin), _minutes(row.ends_at, origin)))
     current = list(
-        Assignment.objects.filter(shift__roster=roster, staff__in=staff_ids).values_list(
+        Assignment.objects.filter(shift__roster=roster).values_list(
             "shift_id", "staff_id", "locked"
         )
     )
@@ -476,6 +481,20 @@ def build_problem(roster: Roster, *, now: datetime) -> solver.Problem:
     people_on: dict[int, int] = defaultdict(int)
     for shift_id, _staff, _locked in current:
         people_on[shift_id] += 1
+    current = [row for row in current if row[1] in staff_ids]
+    # Shifts of the town's other rosters close to this one's days: the rest rule holds across.
+    busy: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    reach = timedelta(hours=roster.min_rest_hours + 24)
+    for staff_id, starts_at, ends_at in (
+        Assignment.objects.filter(
+            staff__in=staff_ids,
+            shift__starts_at__lt=horizon + reach,
+            shift__ends_at__gt=origin - reach,
+        )
+        .exclude(shift__roster=roster)
+        .values_list("staff_id", "shift__starts_at", "shift__ends_at")
+    ):
+        busy[staff_id].append((_minutes(starts_at, origin), _minutes(ends_at, origin)))
     checkpoints = {
         s.checkpoint_id: solver.CheckpointIn(
             s.checkpoint_id, s.checkpoint.name, s.checkpoint.jurisdiction_id
@@ -495,6 +514,7 @@ def build_problem(roster: Roster, *, now: datetime) -> solver.Problem:
                 group=p.group_id,
                 post=p.post_id,
                 unavailable=tuple(away.get(p.pk, ())),
+                busy=tuple(busy.get(p.pk, ())),
             )
             for p in staff
         ],
@@ -513,7 +533,8 @@ def build_problem(roster: Roster, *, now: datetime) -> solver.Problem:
         checkpoints=checkpoints,
         min_rest_minutes=roster.min_rest_hours * 60,
         keep_groups_together=roster.keep_groups_together,
-        locked=frozenset((a, b) for a, b, locked in current if locked or a in started),
+        locked=frozenset((a, b) for a, b, locked in current if locked and a not in started),
+        frozen=frozenset((a, b) for a, b, _locked in current if a in started),
         previous=frozenset((a, b) for a, b, locked in current if not locked and a not in started),
     )
 
@@ -585,19 +606,22 @@ def solve_roster(
                     {"roster": _("the roster was changed by hand while solving; solve again")}
                 )
             if solution.status != SolveResult.INFEASIBLE:
-                _store_assignments(locked_roster, problem, solution)
+                _store_assignments(locked_roster, problem, solution, now=now)
             explanation = explain(problem, solution, town=roster.town)
             fields = {
                 "solve_state": SolveState.DONE,
                 "solve_progress": "",
                 "solve_finished_at": timezone.now(),
                 "result": solution.status,
-                "objective": solution.objective,
-                "bound": solution.bound,
                 "solve_seconds": round(solution.seconds, 2),
-                "uncovered": solution.uncovered if solution.status != SolveResult.INFEASIBLE else 0,
                 "explanation": explanation,
             }
+            if solution.status != SolveResult.INFEASIBLE:  # else the roster kept keeps its figures
+                fields.update(
+                    objective=solution.objective,
+                    bound=solution.bound,
+                    uncovered=solution.uncovered,
+                )
             for name, value in fields.items():
                 setattr(locked_roster, name, value)
             locked_roster.save(update_fields=[*fields, "updated_at"])
@@ -613,9 +637,7 @@ def solve_roster(
 def _summary(solution: solver.Solution) -> str:
     if solution.status == SolveResult.INFEASIBLE:
         return _("no roster found; the assignments were kept as they were")
-    return _(
-        "%(status)s: %(n)d assignments, %(uncovered)d person-shifts uncovered, %(seconds).1f s"
-    ) % {
+    return _("%(status)s: %(n)d assignments, %(uncovered)d places uncovered, %(seconds).1f s") % {
         "status": solution.status,
         "n": len(solution.assignments),
         "uncovered": solution.uncovered,
@@ -623,21 +645,24 @@ def _summary(solution: solver.Solution) -> str:
     }
 
 
-def _store_assignments(roster: Roster, problem: solver.Problem, solution: solver.Solution) -> None:
+def _store_assignments(
+    roster: Roster, problem: solver.Problem, solution: solver.Solution, *, now: datetime
+) -> None:
     """Make the roster's assignments the solution's: those kept stay untouched (with their
-    check-ins), the others go, the new ones come."""
+    check-ins), the others go, the new ones come. Shifts already started are never touched,
+    whoever is on them (someone who has left the list since included)."""
     wanted = set(solution.assignments)
     existing = {
         (shift_id, staff_id): pk
-        for pk, shift_id, staff_id in Assignment.objects.filter(shift__roster=roster).values_list(
-            "pk", "shift_id", "staff_id"
-        )
+        for pk, shift_id, staff_id in Assignment.objects.filter(
+            shift__roster=roster, shift__starts_at__gte=now
+        ).values_list("pk", "shift_id", "staff_id")
     }
-    frozen = problem.locked
+    frozen = problem.locked | problem.frozen
     gone = [pk for key, pk in existing.items() if key not in wanted and key not in frozen]
     for start in range(0, len(gone), 5000):
         Assignment.objects.filter(pk__in=gone[start : start + 5000]).delete()
-    new = sorted(wanted - set(existing))
+    new = sorted(wanted - set(existing) - problem.frozen)
     ids = allocate_ids(Assignment, len(new))
     db = DbValues()
     stamp = db.datetime(timezone.now())
@@ -930,6 +955,16 @@ def set_locked(actor: Actor, assignment: Assignment, locked: bool) -> Assignment
         "shift__roster", "shift__checkpoint", "staff"
     ).get(pk=assignment.pk)
     _check_in_scope(actor, assignment.shift.roster.town_id)
+    shift = assignment.shift
+    if locked:
+        away = assignment.staff.unavailabilities.filter(
+            starts_at__lt=shift.ends_at, ends_at__gt=shift.starts_at
+        ).first()
+        if away:
+            raise ValidationError(
+                _("%(name)s is unavailable then (%(reason)s); a lock would keep them there")
+                % {"name": assignment.staff.name, "reason": away.reason or "—"}
+            )
     if assignment.locked != locked:
         assignment.locked = locked
         assignment.save(update_fields=["locked"])
@@ -1062,14 +1097,12 @@ def decide_swap(
         giver = given.staff
         given.staff = swap.with_staff
         given.locked, given.source = True, AssignmentSource.SWAP
-        # Free the first person's place before taking theirs (the unique pair constraint).
-        if their is not None:
-            Assignment.objects.filter(pk=their.pk).delete()
         given.save(update_fields=["staff", "locked", "source"])
         if their is not None:
-            Assignment.objects.create(
-                shift=their.shift, staff=giver, locked=True, source=AssignmentSource.SWAP
-            )
+            # In place: the checks above refused either person already on the other's shift.
+            their.staff = giver
+            their.locked, their.source = True, AssignmentSource.SWAP
+            their.save(update_fields=["staff", "locked", "source"])
         message = _("%(giver)s gives %(shift)s to %(taker)s") % {
             "giver": giver.name,
             "shift": shift_label(given.shift),
@@ -1144,14 +1177,17 @@ def check_in(actor: Actor, assignment: Assignment, *, now: datetime | None = Non
 
 @transaction.atomic
 def check_out(actor: Actor, assignment: Assignment, *, now: datetime | None = None) -> Assignment:
-    """Leave a shift; the hours worked run from check-in to check-out. Twice is once."""
+    """Leave a shift; the hours worked run from check-in to check-out (counted to 2 hours
+    past the shift's end at most). Twice is once."""
     now = now or timezone.now()
     assignment = _own_assignment(actor, assignment)
     if assignment.checked_in_at is None:
         raise ValidationError(_("check in first"))
     if assignment.checked_out_at:
         return assignment
-    assignment.checked_out_at = max(now, assignment.checked_in_at)
+    # Forgetting to check out does not count the night after: at most 2 hours past the end.
+    latest = assignment.shift.ends_at + timedelta(hours=2)
+    assignment.checked_out_at = max(min(now, latest), assignment.checked_in_at)
     assignment.save(update_fields=["checked_out_at"])
     return assignment
 

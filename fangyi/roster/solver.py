@@ -54,6 +54,7 @@ class StaffIn:
     group: int | None = None
     post: int | None = None  # a checkpoint id, when fixed
     unavailable: tuple[tuple[int, int], ...] = ()  # [start, end) in minutes
+    busy: tuple[tuple[int, int], ...] = ()  # shifts on other rosters: the rest rule holds
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,9 @@ class Problem:
     min_rest_minutes: int = 8 * 60
     keep_groups_together: bool = False
     locked: frozenset[tuple[int, int]] = frozenset()  # (shift id, staff id), kept as they are
+    # Assignments of shifts already started: kept too, but not held to the rules (someone
+    # taken ill during their shift is away from now on, and that is why the roster changes).
+    frozen: frozenset[tuple[int, int]] = frozenset()
     previous: frozenset[tuple[int, int]] = frozenset()  # the roster being solved again
 
 
@@ -128,11 +132,9 @@ class Solution:
     bound: float | None = None
     seconds: float = 0.0
     variables: int = 0
-
-    @property
-    def uncovered(self) -> int:
-        """Person-shifts short, counting each shift's shortfall once."""
-        return sum(s.needed - s.covered for s in self.shortfalls if s.role is None and s.checkpoint)
+    # Places left empty: per shift, the people short or the role minimums unmet, whichever is
+    # more (a police place left empty is one place, not two).
+    uncovered: int = 0
 
     @property
     def gap(self) -> float | None:
@@ -215,12 +217,28 @@ def post_staff(problem: Problem) -> dict[int, int]:
     checkpoints = sorted(problem.checkpoints)
     role_demand: dict[int, dict[str, int]] = {c: defaultdict(int) for c in checkpoints}
     total_demand: dict[int, int] = dict.fromkeys(checkpoints, 0)
+    open_demand: dict[int, int] = dict.fromkeys(checkpoints, 0)  # places anyone may fill
     shift_minutes: dict[int, int] = {}
     for shift in problem.shifts:
         total_demand[shift.checkpoint] += shift.needed * shift.minutes
+        open_places = shift.needed - sum(n for _role, n in shift.minimums)
+        open_demand[shift.checkpoint] += max(0, open_places) * shift.minutes
         shift_minutes.setdefault(shift.checkpoint, shift.minutes)
         for role, n in shift.minimums:
             role_demand[shift.checkpoint][role] += n * shift.minutes
+    # Locked and started assignments fill their places already and use their people's time.
+    by_id = {s.id: s for s in problem.shifts}
+    role_of = {p.id: p.role for p in problem.staff}
+    fixed_minutes: dict[int, int] = defaultdict(int)
+    for shift_id, staff_id in problem.locked | problem.frozen:
+        shift = by_id.get(shift_id)
+        if shift is None or staff_id not in role_of:
+            continue
+        fixed_minutes[staff_id] += shift.minutes
+        total_demand[shift.checkpoint] = max(0, total_demand[shift.checkpoint] - shift.minutes)
+        if dict(shift.minimums).get(role_of[staff_id]):
+            demand = role_demand[shift.checkpoint]
+            demand[role_of[staff_id]] = max(0, demand[role_of[staff_id]] - shift.minutes)
     staffed = [c for c in checkpoints if total_demand[c] > 0]
     # A role minimum on shifts too close for one person to work two of (three night shifts
     # in a row, say) needs that many different people, whatever their hours allow; one more
@@ -246,17 +264,22 @@ def post_staff(problem: Problem) -> dict[int, int]:
     total_supply: dict[int, float] = dict.fromkeys(checkpoints, 0.0)
     posts: dict[int, int] = {}
 
-    def post(person: StaffIn, checkpoint: int) -> None:
-        posts[person.id] = checkpoint
+    def post(person: StaffIn, checkpoint: int, sign: int = 1) -> None:
+        """Post a person (sign -1: take them off their post again)."""
+        if sign > 0:
+            posts[person.id] = checkpoint
+        else:
+            del posts[person.id]
         cap = capacity_minutes(person, problem, shift_minutes.get(checkpoint, 180))
-        role_supply[checkpoint][person.role] += cap
-        total_supply[checkpoint] += cap
-        heads[checkpoint][person.role] += 1
+        cap = max(0, cap - fixed_minutes[person.id])
+        role_supply[checkpoint][person.role] += sign * cap
+        total_supply[checkpoint] += sign * cap
+        heads[checkpoint][person.role] += sign
 
     # Fixed posts, then where people worked in the roster being solved again.
     previous_at: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     shift_checkpoint = {s.id: s.checkpoint for s in problem.shifts}
-    for shift_id, staff_id in problem.previous | problem.locked:
+    for shift_id, staff_id in problem.previous | problem.locked | problem.frozen:
         if shift_id in shift_checkpoint:
             previous_at[staff_id][shift_checkpoint[shift_id]] += 1
     units: list[list[StaffIn]] = []
@@ -289,37 +312,94 @@ def post_staff(problem: Problem) -> dict[int, int]:
     roles = sorted(
         {r for c in checkpoints for r in role_demand[c]}, key=role_scarcity, reverse=True
     )
+
+    def short_of(role: str, margin: float) -> list[int]:
+        return [
+            c
+            for c in staffed
+            if role_demand[c][role]
+            and (
+                role_supply[c][role] < margin * role_demand[c][role]
+                or heads[c][role] < heads_needed[c][role]
+            )
+        ]
+
+    def most_short(checkpoints_short: list[int], unit: list[StaffIn], role: str) -> int:
+        return min(
+            checkpoints_short,
+            key=lambda c: (
+                role_supply[c][role] / role_demand[c][role] - HOME_BONUS * is_home(unit, c),
+                c,
+            ),
+        )
+
     for role in roles:
         for unit in [u for u in units if u[0].role == role]:
-            short = [
-                c
-                for c in staffed
-                if role_demand[c][role]
-                and (
-                    role_supply[c][role] < ROLE_MARGIN * role_demand[c][role]
-                    or heads[c][role] < heads_needed[c][role]
-                )
-            ]
+            short = short_of(role, ROLE_MARGIN)
             if not short:
                 break
-            best = min(
-                short,
-                key=lambda c: (
-                    role_supply[c][role] / role_demand[c][role] - HOME_BONUS * is_home(unit, c),
-                    c,
-                ),
-            )
-            post(unit[0], best)
+            post(unit[0], most_short(short, unit, role))
             units.remove(unit)
-    # Everyone else (and whole groups) where people are shortest relative to all demand.
+        # A roster solved again keeps people where they were; where that leaves a minimum
+        # short (people left), move someone of the role from a post that can spare them.
+        for _attempt in range(len(problem.staff)):
+            short = short_of(role, 1.0)
+            if not short:
+                break
+            donor = _spare(
+                problem, posts, role, role_demand, role_supply, heads, heads_needed, shift_minutes
+            )
+            if donor is None:
+                break
+            post(donor, posts[donor.id], -1)
+            post(donor, most_short(short, [donor], role))
+    # Everyone else (and whole groups) where people are shortest relative to all demand, at a
+    # checkpoint with places their role can fill.
     for unit in group_units + units:
+        fits = [
+            c for c in staffed if open_demand[c] or any(role_demand[c][p.role] for p in unit)
+        ] or staffed
         best = min(
-            staffed,
+            fits,
             key=lambda c: (total_supply[c] / total_demand[c] - HOME_BONUS * is_home(unit, c), c),
         )
         for person in unit:
             post(person, best)
     return posts
+
+
+def _spare(
+    problem: Problem,
+    posts: dict[int, int],
+    role: str,
+    role_demand: dict[int, dict[str, int]],
+    role_supply: dict[int, dict[str, float]],
+    heads: dict[int, dict[str, int]],
+    heads_needed: dict[int, dict[str, int]],
+    shift_minutes: dict[int, int],
+) -> StaffIn | None:
+    """Someone of `role` whose post keeps its margin and heads without them (the post with the
+    most to spare first), who is not on a fixed post."""
+    best: tuple[float, int] | None = None
+    chosen = None
+    for person in problem.staff:
+        where = posts.get(person.id)
+        if person.role != role or where is None or person.post == where:
+            continue
+        cap = capacity_minutes(person, problem, shift_minutes.get(where, 180))
+        demand = role_demand[where][role]
+        if demand:
+            if heads[where][role] - 1 < heads_needed[where][role]:
+                continue
+            if role_supply[where][role] - cap < ROLE_MARGIN * demand:
+                continue
+            room = (role_supply[where][role] - cap) / demand
+        else:
+            room = math.inf
+        key = (room, -person.id)
+        if best is None or key > best:
+            best, chosen = key, person
+    return chosen
 
 
 def solve(
@@ -366,6 +446,7 @@ def solve(
     return Solution(
         status,
         assignments=assignments,
+        uncovered=uncovered_places(problem, assignments),
         shortfalls=shortfalls(problem, posts, assignments),
         objective=sum(r.objective for r in results),
         bound=sum(r.bound for r in results),
@@ -457,7 +538,7 @@ class _Part:
             minutes[staff_id] += shift.minutes
             nights[staff_id] += shift.night
 
-        for key in sorted(self.problem.locked):
+        for key in sorted(self.problem.locked | self.problem.frozen):
             if key in self.x:
                 take(key[1], next(s for s in self.candidates[key[1]] if s.id == key[0]))
         eligible: dict[int, list[int]] = defaultdict(list)
@@ -586,7 +667,16 @@ class _Part:
         # Head counts fixed by people posted elsewhere: {shift id: [their roles]}.
         self.fixed_elsewhere: dict[int, list[str]] = defaultdict(list)
         every_staff = {p.id: p for p in problem.staff}
-        for shift_id, staff_id in sorted(problem.locked):
+        rest = problem.min_rest_minutes
+        for person in self.staff.values():
+            if person.busy:
+                self.candidates[person.id] = [
+                    s
+                    for s in self.candidates[person.id]
+                    if not any(too_close(b0, b1, s.start, s.end, rest) for b0, b1 in person.busy)
+                ]
+        fixed = problem.locked | problem.frozen
+        for shift_id, staff_id in sorted(fixed):
             shift = shift_by_id.get(shift_id)
             if shift is None or staff_id not in every_staff:
                 continue
@@ -599,7 +689,7 @@ class _Part:
             mine.sort(key=lambda s: (s.start, s.id))
             for shift in mine:
                 self.x[shift.id, staff_id] = model.new_bool_var(f"x{shift.id}_{staff_id}")
-        for key in problem.locked:
+        for key in fixed:
             if key in self.x:
                 model.add(self.x[key] == 1)
 
@@ -664,11 +754,20 @@ class _Part:
         for shift, var in zip(mine, xs, strict=True):
             per_day[shift.day].append(var)
             per_week[shift.day // 7].append((shift.minutes, var))
-        for day_vars in per_day.values():
-            if len(day_vars) > person.max_shifts_per_day:
-                model.add(cp_model.LinearExpr.sum(day_vars) <= person.max_shifts_per_day)
+        # Shifts already worked count, but never make the limits impossible (hours lowered
+        # mid-week): the limit is then what was worked.
+        frozen = {s.id for s in mine if (s.id, staff_id) in self.problem.frozen}
+        for day, day_vars in per_day.items():
+            limit = max(
+                person.max_shifts_per_day, sum(1 for s in mine if s.day == day and s.id in frozen)
+            )
+            if len(day_vars) > limit:
+                model.add(cp_model.LinearExpr.sum(day_vars) <= limit)
         for week, terms in per_week.items():
-            limit = week_limit(person, min(7, problem.days - week * 7))
+            limit = max(
+                week_limit(person, min(7, problem.days - week * 7)),
+                sum(s.minutes for s in mine if s.day // 7 == week and s.id in frozen),
+            )
             if sum(m for m, _v in terms) > limit:
                 model.add(
                     cp_model.LinearExpr.weighted_sum([v for _m, v in terms], [m for m, _v in terms])
@@ -725,6 +824,21 @@ class _Part:
                     model.add(values[i] >= least)
                 terms.append(weight * (most - least))
         model.minimize(cp_model.LinearExpr.sum(terms) + constant)
+
+
+def uncovered_places(problem: Problem, assignments: list[tuple[int, int]]) -> int:
+    """See `Solution.uncovered`."""
+    role_of = {p.id: p.role for p in problem.staff}
+    on_shift: dict[int, list[str]] = defaultdict(list)
+    for shift_id, staff_id in assignments:
+        on_shift[shift_id].append(role_of[staff_id])
+    total = 0
+    for shift in problem.shifts:
+        roles = on_shift.get(shift.id, [])
+        people_short = max(0, shift.needed - len(roles))
+        roles_short = sum(max(0, n - roles.count(role)) for role, n in shift.minimums)
+        total += max(people_short, roles_short)
+    return total
 
 
 def shortfalls(
