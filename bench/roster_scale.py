@@ -264,8 +264,8 @@ def check(problem: Problem, assignments: list[tuple[int, int]]) -> dict:
             per_week[shift.day // 7] += shift.minutes
             away += overlaps(shift.start, shift.end, person.unavailable)
         day += sum(1 for n in per_day.values() if n > person.max_shifts_per_day)
-        for block, used in per_week.items():
-            limit = week_limit(person, min(7, problem.days - block * 7))
+        for used in per_week.values():
+            limit = week_limit(person)
             if used > limit:
                 week += 1
                 week_excess += used - limit

@@ -16,6 +16,7 @@ api.add_router("/", ledger_router)
 api.add_router("/", checkpoints_router)
 api.add_router("/", tracing_router)
 api.add_router("/", "fangyi.quarantine.api.router")
+api.add_router("/", "fangyi.roster.api.router")
 
 
 @api.exception_handler(PermissionDenied)

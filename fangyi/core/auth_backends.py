@@ -6,6 +6,7 @@ sets are kept per process for a few seconds (decision 22)."""
 
 import time
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 
 PERMISSION_CACHE_SECONDS = 5.0
@@ -29,6 +30,16 @@ class CachedPermissionsBackend(ModelBackend):
                 perms = super().get_all_permissions(user_obj, obj)
                 _permissions[key] = (now, perms)
         return user_obj._perm_cache
+
+    def get_user(self, user_id):
+        """The session's user with their duty-list record (the nav's "my shifts" asks on every
+        page; a reverse one-to-one would cost a query each time)."""
+        user_model = get_user_model()
+        try:
+            user = user_model._default_manager.select_related("staff_member").get(pk=user_id)
+        except user_model.DoesNotExist:
+            return None
+        return user if self.user_can_authenticate(user) else None
 
 
 def clear_permission_cache() -> None:

@@ -425,6 +425,10 @@ class _Replay:
             at = check.due_at + timedelta(minutes=self.rng.randint(-25, 50))
             method = _choose(self.rng, _METHODS[plan.kind])
         at = max(at, plan.order.created_at + timedelta(minutes=5))
+        if mark != "made_up":
+            # A slot the order was made just before the end of the grace of is recorded in
+            # time (its slot exists because it still could be), never late by accident.
+            at = min(at, check.due_at + self.grace)
         if at >= self.now:
             return  # not yet: due now, or later today
         temperature = f"{self.rng.randint(360, 370) / 10:.1f}"

@@ -250,7 +250,18 @@ class SolveResult(models.TextChoices):
     INFEASIBLE = "INFEASIBLE", "INFEASIBLE"
 
 
-class RosterQuerySet(ScopedQuerySet):
+class TownRowQuerySet(ScopedQuerySet):
+    """Rows that belong to a whole town (a roster, its swaps): a village's user reads their
+    town's, while the shifts, staff and assignments in them stay scoped to the village."""
+
+    def visible_to(self, user) -> "ScopedQuerySet":
+        code = getattr(user, "jurisdiction_id", None) or ""
+        if len(code) > 9 and user.is_active and user.has_perm(self.scope_permission):
+            return self.within(code[:9])
+        return super().visible_to(user)
+
+
+class RosterQuerySet(TownRowQuerySet):
     jurisdiction_field = "town"
     scope_permission = "roster.view_roster"
 
@@ -449,7 +460,7 @@ class SwapStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", pgettext_lazy("swap status", "withdrawn")
 
 
-class SwapQuerySet(ScopedQuerySet):
+class SwapQuerySet(TownRowQuerySet):
     jurisdiction_field = "roster__town"
     scope_permission = "roster.view_roster"
 

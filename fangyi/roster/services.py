@@ -886,10 +886,9 @@ def assignment_problems(
         )
     block = (day - roster.starts_on).days // 7
     block_start = roster.starts_on + timedelta(days=7 * block)
-    block_days = min(7, roster.days - 7 * block) if block >= 0 else 7
     in_block = [o for o in others if 0 <= (o.shift.local_date - block_start).days < 7]
     hours = sum(o.shift.hours for o in in_block) + shift.hours
-    limit = staff.max_hours_per_week * min(max(block_days, 1), 7) / 7
+    limit = staff.max_hours_per_week
     if hours > limit:
         problems.append(
             _("%(name)s would work %(hours)g hours in the week from %(day)s, more than %(limit)g")

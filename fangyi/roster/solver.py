@@ -158,9 +158,10 @@ def overlaps(start: int, end: int, busy: tuple[tuple[int, int], ...]) -> bool:
     return any(start < b_end and b_start < end for b_start, b_end in busy)
 
 
-def week_limit(staff: StaffIn, days_in_block: int) -> int:
-    """Minutes allowed in a block of the roster: a full week's, or its share of a short block."""
-    return staff.max_minutes_per_week * min(days_in_block, 7) // 7
+def week_limit(staff: StaffIn) -> int:
+    """Minutes allowed in each 7-day block of the roster (a shorter last block included: a
+    one-day roster may give someone a full shift, which a prorated week would not)."""
+    return staff.max_minutes_per_week
 
 
 def locked_conflicts(problem: Problem) -> list[Conflict]:
@@ -191,9 +192,8 @@ def locked_conflicts(problem: Problem) -> list[Conflict]:
         for ids in per_day.values():
             if len(ids) > person.max_shifts_per_day:
                 found.append(Conflict("day", staff_id, tuple(ids)))
-        for week, block in per_week.items():
-            days_in_block = min(7, problem.days - week * 7)
-            if sum(s.minutes for s in block) > week_limit(person, days_in_block):
+        for block in per_week.values():
+            if sum(s.minutes for s in block) > week_limit(person):
                 found.append(Conflict("week", staff_id, tuple(s.id for s in block)))
     return found
 
@@ -528,7 +528,7 @@ class _Part:
             if sum(s.day == shift.day for s in mine) >= person.max_shifts_per_day:
                 return False
             week = shift.day // 7
-            limit = week_limit(person, min(7, self.problem.days - week * 7))
+            limit = week_limit(person)
             used = sum(s.minutes for s in mine if s.day // 7 == week)
             return used + shift.minutes <= limit
 
@@ -765,7 +765,7 @@ class _Part:
                 model.add(cp_model.LinearExpr.sum(day_vars) <= limit)
         for week, terms in per_week.items():
             limit = max(
-                week_limit(person, min(7, problem.days - week * 7)),
+                week_limit(person),
                 sum(s.minutes for s in mine if s.day // 7 == week and s.id in frozen),
             )
             if sum(m for m, _v in terms) > limit:
