@@ -20,6 +20,8 @@ shifts of their post. Posting is deterministic, so the same input gives the same
 """
 
 import math
+import queue
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -424,17 +426,44 @@ def solve(
     if conflicts:
         return Solution("INFEASIBLE", conflicts=conflicts, seconds=time.perf_counter() - started)
     posts = post_staff(problem)
-    parts = [_Part(problem, *spec) for spec in _parts(problem, posts)]
-    # Checkpoints the greedy start leaves short get four times the time of the others.
-    weights = [4 if part.greedy_objective >= SHORTFALL_WEIGHT else 1 for part in parts]
-    order = sorted(range(len(parts)), key=lambda i: -weights[i])
-    results: list[_PartResult] = [None] * len(parts)  # type: ignore[list-item]
-    for done, index in enumerate(order, start=1):
-        left = sum(weights[i] for i in order[done - 1 :])
-        share = max(0.05, (deadline - time.perf_counter()) * weights[index] / left)
+    specs = _parts(problem, posts)
+    # Building a part's model is Python (it holds the GIL); solving it is C++ (it does not).
+    # So a thread builds the parts while this one solves those built: CP-SAT does not wait for
+    # the whole town's models.
+    built: queue.Queue = queue.Queue()
+
+    def build() -> None:
+        try:
+            for index, spec in enumerate(specs):
+                built.put((index, _Part(problem, *spec)))
+        except BaseException as error:  # handed to the solving thread, which raises it
+            built.put((-1, error))
+
+    builder = threading.Thread(target=build, daemon=True)
+    builder.start()
+    parts: list[_Part] = [None] * len(specs)  # type: ignore[list-item]
+    results: list[_PartResult] = [None] * len(specs)  # type: ignore[list-item]
+    waiting: list[int] = []  # built, not solved; short parts first
+    for done in range(1, len(specs) + 1):
+        while not waiting or not built.empty():
+            index, part = built.get()
+            if index < 0:
+                raise part
+            parts[index] = part
+            waiting.append(index)
+            if done + len(waiting) - 1 == len(specs):
+                break
+        # Checkpoints the greedy start leaves short get four times the time of the others;
+        # parts not built yet count once.
+        waiting.sort(key=lambda i: -_weight(parts[i]))
+        index = waiting.pop(0)
+        left = _weight(parts[index]) + sum(_weight(parts[i]) for i in waiting)
+        left += len(specs) - done - len(waiting)
+        share = max(0.05, (deadline - time.perf_counter()) * _weight(parts[index]) / left)
         results[index] = parts[index].solve(share, workers)
         if progress:
-            progress(done, len(parts), time.perf_counter() - started)
+            progress(done, len(specs), time.perf_counter() - started)
+    builder.join()
     seconds = time.perf_counter() - started
     variables = sum(len(part.x) for part in parts)
     if any(r.status == "INFEASIBLE" for r in results):
@@ -453,6 +482,10 @@ def solve(
         seconds=seconds,
         variables=variables,
     )
+
+
+def _weight(part: "_Part") -> int:
+    return 4 if part.greedy_objective >= SHORTFALL_WEIGHT else 1
 
 
 def _parts(
@@ -751,23 +784,24 @@ class _Part:
                         model.add_bool_or([xs[i].Not(), xs[i + k].Not()])
         per_day: dict[int, list] = defaultdict(list)
         per_week: dict[int, list] = defaultdict(list)
-        for shift, var in zip(mine, xs, strict=True):
-            per_day[shift.day].append(var)
-            per_week[shift.day // 7].append((shift.minutes, var))
         # Shifts already worked count, but never make the limits impossible (hours lowered
         # mid-week): the limit is then what was worked.
-        frozen = {s.id for s in mine if (s.id, staff_id) in self.problem.frozen}
+        worked_day: dict[int, int] = defaultdict(int)
+        worked_week: dict[int, int] = defaultdict(int)
+        frozen = self.problem.frozen
+        for shift, var in zip(mine, xs, strict=True):
+            day = shift.start // MINUTES_PER_DAY
+            per_day[day].append(var)
+            per_week[day // 7].append((shift.minutes, var))
+            if frozen and (shift.id, staff_id) in frozen:
+                worked_day[day] += 1
+                worked_week[day // 7] += shift.minutes
         for day, day_vars in per_day.items():
-            limit = max(
-                person.max_shifts_per_day, sum(1 for s in mine if s.day == day and s.id in frozen)
-            )
+            limit = max(person.max_shifts_per_day, worked_day[day])
             if len(day_vars) > limit:
                 model.add(cp_model.LinearExpr.sum(day_vars) <= limit)
         for week, terms in per_week.items():
-            limit = max(
-                week_limit(person),
-                sum(s.minutes for s in mine if s.day // 7 == week and s.id in frozen),
-            )
+            limit = max(week_limit(person), worked_week[week])
             if sum(m for m, _v in terms) > limit:
                 model.add(
                     cp_model.LinearExpr.weighted_sum([v for _m, v in terms], [m for m, _v in terms])

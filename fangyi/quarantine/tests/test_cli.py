@@ -11,6 +11,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from fangyi import cli
+from fangyi.core import sweep_command
 from fangyi.core.models import Alert, AlertKind
 from fangyi.quarantine.management.commands import quarantine_due, quarantine_sweep
 from fangyi.quarantine.models import CheckStatus, FollowUp
@@ -195,9 +196,9 @@ def test_it_sweeps_in_a_loop_until_stopped(world, monkeypatch, english):
             return
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(quarantine_sweep.time, "sleep", sleep)
+    monkeypatch.setattr(sweep_command.time, "sleep", sleep)
     # The test's transaction is the connection's: do not let the loop close it.
-    monkeypatch.setattr(quarantine_sweep, "close_old_connections", lambda: None)
+    monkeypatch.setattr(sweep_command, "close_old_connections", lambda: None)
 
     stdout = run("quarantine_sweep", "--loop", "300")
 
@@ -221,8 +222,8 @@ def test_it_keeps_looping_after_a_failed_sweep(world, monkeypatch, english):
             raise KeyboardInterrupt
 
     monkeypatch.setattr(quarantine_sweep.services, "sweep_missed_checks", flaky)
-    monkeypatch.setattr(quarantine_sweep.time, "sleep", sleep)
-    monkeypatch.setattr(quarantine_sweep, "close_old_connections", lambda: None)
+    monkeypatch.setattr(sweep_command.time, "sleep", sleep)
+    monkeypatch.setattr(sweep_command, "close_old_connections", lambda: None)
     err = io.StringIO()
 
     call_command("quarantine_sweep", "--loop", "5", stdout=io.StringIO(), stderr=err)

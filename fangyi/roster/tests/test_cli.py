@@ -11,9 +11,10 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from fangyi import cli
+from fangyi.core import sweep_command
 from fangyi.core.models import Alert, AlertKind
 from fangyi.roster import services
-from fangyi.roster.management.commands import roster_solve, roster_sweep
+from fangyi.roster.management.commands import roster_solve
 from fangyi.roster.models import Assignment, Roster, RosterEvent, RosterEventKind, SolveState
 from fangyi.roster.testing import SYSTEM, make_small_town
 
@@ -211,8 +212,8 @@ def test_it_sweeps_in_a_loop_until_stopped(started_unattended, monkeypatch, engl
         if len(sleeps) > 1:
             raise KeyboardInterrupt
 
-    monkeypatch.setattr(roster_sweep.time, "sleep", sleep)
-    monkeypatch.setattr(roster_sweep, "close_old_connections", lambda: None)
+    monkeypatch.setattr(sweep_command.time, "sleep", sleep)
+    monkeypatch.setattr(sweep_command, "close_old_connections", lambda: None)
 
     stdout = run("roster_sweep", "--loop", "60")
 
