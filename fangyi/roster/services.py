@@ -460,8 +460,9 @@ def _minutes(moment: datetime, origin: datetime) -> int:
 
 def build_problem(roster: Roster, *, now: datetime) -> solver.Problem:
     """The roster as the solver sees it. Shifts already started are frozen: their people stay
-    and nobody is added. The town's active staff are the pool; their shifts on the town's
-    other rosters near these days are busy time (the rest rule holds across rosters)."""
+    and nobody is added. Assignments named by a pending swap request are held like locked
+    ones. The town's active staff are the pool; their shifts on the town's other rosters near
+    these days are busy time (the rest rule holds across rosters)."""
     origin = local_midnight(roster.starts_on)
     horizon = origin + timedelta(days=roster.days + 1)
     shifts = list(roster.shifts.select_related("checkpoint").order_by("starts_at", "checkpoint_id"))
@@ -472,11 +473,18 @@ def build_problem(roster: Roster, *, now: datetime) -> solver.Problem:
         staff__in=staff_ids, starts_at__lt=horizon, ends_at__gt=origin - timedelta(days=1)
     ).order_by("starts_at"):
         away[row.staff_id].append((_minutes(row.starts_at, origin), _minutes(row.ends_at, origin)))
-    current = list(
-        Assignment.objects.filter(shift__roster=roster).values_list(
-            "shift_id", "staff_id", "locked"
-        )
+    # A shift someone has asked to swap stays as it is until the town decides (a re-solve
+    # would otherwise drop the request with the assignment it names).
+    pending = SwapRequest.objects.filter(roster=roster, status=SwapStatus.REQUESTED)
+    in_swaps = set(pending.values_list("assignment_id", flat=True)) | set(
+        pending.exclude(their_assignment=None).values_list("their_assignment_id", flat=True)
     )
+    current = [
+        (shift_id, staff_id, locked or pk in in_swaps)
+        for pk, shift_id, staff_id, locked in Assignment.objects.filter(
+            shift__roster=roster
+        ).values_list("pk", "shift_id", "staff_id", "locked")
+    ]
     started = {s.pk for s in shifts if s.starts_at < now}
     people_on: dict[int, int] = defaultdict(int)
     for shift_id, _staff, _locked in current:

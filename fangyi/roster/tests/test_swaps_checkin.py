@@ -235,6 +235,32 @@ def test_it_lets_only_the_person_or_the_town_ask_and_only_the_town_decide(
     assert swap.status == SwapStatus.REQUESTED
 
 
+def test_it_holds_a_shift_with_a_pending_swap_when_the_roster_is_solved_again(world, carol, before):
+    # given a solved roster and the town asking to hand one solver-made assignment to someone
+    services.solve_roster(SYSTEM, world.roster, time_limit=1, now=before)
+    given = (
+        Assignment.objects.filter(shift__roster=world.roster, locked=False)
+        .select_related("shift__roster", "staff")
+        .order_by("pk")
+        .first()
+    )
+    taker = next(
+        p
+        for p in world.small.staff
+        if p != given.staff
+        and not services.assignment_problems(given.shift, p, ignoring=[given.pk])
+    )
+    services.request_swap(Actor(user=carol), given, taker, now=before)
+
+    # when the roster is seen by the solver again
+    problem = services.build_problem(world.roster, now=before)
+
+    # then that assignment is held like a locked one, the others are only the previous roster
+    assert (given.shift_id, given.staff_id) in problem.locked
+    assert (given.shift_id, given.staff_id) not in problem.previous
+    assert len(problem.locked) == 1
+
+
 def test_it_lets_a_staff_member_withdraw_their_request(world, carol, before):
     # given 小王's request
     given = world.assign(world.small.entrance, 8, world.wang)
