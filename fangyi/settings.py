@@ -170,6 +170,8 @@ LOGOUT_REDIRECT_URL = "login"
 
 # Lockout: 5 failed logins for one username from one address lock it for 15 minutes.
 AXES_FAILURE_LIMIT = envint("FANGYI_LOGIN_FAILURE_LIMIT", "5")
+# Seconds the demo's roster solve may take (0: the demo's own choice by scale).
+DEMO_SOLVE_SECONDS = envint("FANGYI_DEMO_SOLVE_SECONDS", "0")
 AXES_COOLOFF_TIME = envint("FANGYI_LOGIN_COOLOFF_MINUTES", "15") / 60
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_CLIENT_IP_CALLABLE = "fangyi.core.audit.client_ip"
