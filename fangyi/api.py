@@ -17,6 +17,9 @@ api.add_router("/", checkpoints_router)
 api.add_router("/", tracing_router)
 api.add_router("/", "fangyi.quarantine.api.router")
 api.add_router("/", "fangyi.roster.api.router")
+api.add_router("/", "fangyi.supplies.api.router")
+api.add_router("/", "fangyi.volunteers.api.router")
+api.add_router("/", "fangyi.enterprises.api.router")
 
 
 @api.exception_handler(PermissionDenied)

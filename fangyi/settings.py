@@ -82,6 +82,9 @@ INSTALLED_APPS = [
     "fangyi.quarantine",
     "fangyi.tracing",
     "fangyi.roster",
+    "fangyi.supplies",
+    "fangyi.volunteers",
+    "fangyi.enterprises",
 ]
 
 MIDDLEWARE = [

@@ -17,6 +17,9 @@ urlpatterns = [
     path("quarantine/", include("fangyi.quarantine.urls")),
     path("tracing/", include("fangyi.tracing.urls")),
     path("roster/", include("fangyi.roster.urls")),
+    path("supplies/", include("fangyi.supplies.urls")),
+    path("volunteers/", include("fangyi.volunteers.urls")),
+    path("enterprises/", include("fangyi.enterprises.urls")),
     path("", include("fangyi.core.urls")),
 ]
 

@@ -540,6 +540,9 @@ class AlertKind(models.TextChoices):
     SYMPTOM = "symptom", _("symptom reported")
     MISSED_CHECK = "missed_check", _("missed check")
     NO_SHOW = "no_show", _("nobody on shift")
+    LOW_STOCK = "low_stock", _("stock below its threshold")
+    EXPIRING = "expiring", _("batch near its expiry date")
+    SERVICE_OVERDUE = "service_overdue", _("household service overdue")
 
 
 class AlertQuerySet(ScopedQuerySet):

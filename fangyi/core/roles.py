@@ -93,6 +93,48 @@ _RUN_ROSTER = _READ_ROSTER | {
     "roster.change_swaprequest",
 }
 
+# Supplies (fangyi.supplies): villages and checkpoints ask for items, confirm receipt and record
+# what they use; the town receives stock and donations, approves and issues, and counts stock.
+_READ_SUPPLIES = {"supplies.view_store", "supplies.view_requisition", "supplies.view_donation"}
+_USE_SUPPLIES = _READ_SUPPLIES | {
+    "supplies.add_requisition",
+    "supplies.change_requisition",
+    "supplies.issue_stock",
+}
+_RUN_SUPPLIES = _USE_SUPPLIES | {
+    "supplies.add_item",
+    "supplies.change_item",
+    "supplies.add_store",
+    "supplies.change_store",
+    "supplies.receive_stock",
+    "supplies.adjust_stock",
+    "supplies.export_stock",
+    "supplies.approve_requisition",
+    "supplies.add_donation",
+}
+
+# Volunteers and household services (fangyi.volunteers): villages keep their volunteers and
+# dispatch requests; a volunteer accepts and delivers the ones given to them or their team.
+_SERVE = {"volunteers.view_servicerequest", "volunteers.change_servicerequest"}
+_RUN_VOLUNTEERS = _SERVE | {
+    "volunteers.view_volunteer",
+    "volunteers.add_volunteer",
+    "volunteers.change_volunteer",
+    "volunteers.add_servicerequest",
+    "volunteers.dispatch_servicerequest",
+}
+_READ_VOLUNTEERS = {"volunteers.view_volunteer", "volunteers.view_servicerequest"}
+
+# Enterprise resumption (fangyi.enterprises): a company's contact fills in and submits its
+# filing; the town registers enterprises, files for them, inspects and decides.
+_FILE = {"enterprises.view_enterprise", "enterprises.add_filing", "enterprises.change_filing"}
+_REVIEW_FILINGS = _FILE | {
+    "enterprises.add_enterprise",
+    "enterprises.change_enterprise",
+    "enterprises.review_filing",
+}
+_READ_ENTERPRISES = {"enterprises.view_enterprise"}
+
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.COUNTY_COMMANDER: _COMMAND
     | _RUN_LEDGER
@@ -101,6 +143,9 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | _RUN_QUARANTINE
     | _TRACE
     | _RUN_ROSTER
+    | _RUN_SUPPLIES
+    | _RUN_VOLUNTEERS
+    | _REVIEW_FILINGS
     | {"core.change_jurisdiction", "core.add_jurisdiction", "core.change_diseaseprofile"},
     Role.TOWN_COMMANDER: _COMMAND
     | _RUN_LEDGER
@@ -108,7 +153,10 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | _HANDLE_ALERTS
     | _RUN_QUARANTINE
     | _TRACE
-    | _RUN_ROSTER,
+    | _RUN_ROSTER
+    | _RUN_SUPPLIES
+    | _RUN_VOLUNTEERS
+    | _REVIEW_FILINGS,
     Role.TOWN_CADRE: _EDIT_PEOPLE
     | _REVEAL
     | _RUN_LEDGER
@@ -116,7 +164,10 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | _HANDLE_ALERTS
     | _RUN_QUARANTINE
     | _TRACE
-    | _RUN_ROSTER,
+    | _RUN_ROSTER
+    | _RUN_SUPPLIES
+    | _RUN_VOLUNTEERS
+    | _REVIEW_FILINGS,
     Role.VILLAGE_CADRE: _EDIT_PEOPLE
     | _REVEAL
     | _WORK_LEDGER
@@ -124,10 +175,14 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | _HANDLE_ALERTS
     | _CHECK
     | _READ_TRACING
-    | _READ_ROSTER,
-    Role.GRID_LEADER: _EDIT_PEOPLE | _WORK_LEDGER | _READ_CHECKPOINTS | _CHECK,
-    # Staff see what they registered masked (no reveal); they cannot read the ledger.
-    Role.CHECKPOINT_STAFF: _REGISTER,
+    | _READ_ROSTER
+    | _USE_SUPPLIES
+    | _RUN_VOLUNTEERS
+    | _READ_ENTERPRISES,
+    Role.GRID_LEADER: _EDIT_PEOPLE | _WORK_LEDGER | _READ_CHECKPOINTS | _CHECK | _RUN_VOLUNTEERS,
+    # Staff see what they registered masked (no reveal); they cannot read the ledger. They ask
+    # for their checkpoint's supplies and record what it uses.
+    Role.CHECKPOINT_STAFF: _REGISTER | _USE_SUPPLIES,
     Role.DOCTOR: _READ_PEOPLE
     | _REVEAL
     | _READ_LEDGER
@@ -144,8 +199,9 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | _CHECK
     | _TRACE,
     # A volunteer on a team records the checks of the people they look after (masked).
-    Role.VOLUNTEER: _CHECK,
-    Role.ENTERPRISE_CONTACT: set(),
+    # They also carry out the household services given to them or their team.
+    Role.VOLUNTEER: _CHECK | _SERVE,
+    Role.ENTERPRISE_CONTACT: _FILE,
     # Auditors see who saw what, and the people list masked; they never reveal.
     Role.AUDITOR: _READ_PEOPLE
     | _READ_LEDGER
@@ -153,6 +209,9 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | _READ_QUARANTINE
     | _READ_TRACING
     | _READ_ROSTER
+    | _READ_SUPPLIES
+    | _READ_VOLUNTEERS
+    | _READ_ENTERPRISES
     | {"core.view_auditentry", "ledger.view_pushlist", "core.view_alert"},
 }
 

@@ -158,6 +158,20 @@ def _check_jurisdiction_allowed(actor: Actor, jurisdiction: Jurisdiction | None)
         )
 
 
+def require_permission(actor: Actor, perm: str) -> None:
+    if not actor.has_perm(perm):
+        raise PermissionDenied(_("your role may not do this"))
+
+
+def require_in_jurisdiction(actor: Actor, code: str) -> None:
+    """The actor must hold the jurisdiction `code` (or one above it); the CLI holds all."""
+    user = actor.user
+    if user is None or (user.is_superuser and user.jurisdiction_id is None):
+        return
+    if not user.jurisdiction_id or not code.startswith(user.jurisdiction_id):
+        raise PermissionDenied(_("this is outside your jurisdiction"))
+
+
 def find_person_by_id_number(number: str) -> Person | None:
     parsed = parse_id_number(number)
     return Person.objects.filter(

@@ -92,6 +92,8 @@ IMPORT_FIELDS = (
             "现居住地址",
             "目的地详细地址",
             "目的地(本地)村/详细地址",
+            "家庭住址",
+            "家庭地址",
         ),
     ),
     ImportField(
@@ -105,7 +107,22 @@ IMPORT_FIELDS = (
         ("本地联系人及电话", "本地联系人", "联系人"),
     ),
     ImportField("category", gettext_lazy("category"), ("人员类型", "人员类别")),
-    ImportField("notes", gettext_lazy("notes"), ("备注", "行程", "行程备注", "说明", "trip")),
+    ImportField(
+        "notes",
+        gettext_lazy("notes"),
+        (
+            "备注",
+            "行程",
+            "行程备注",
+            "说明",
+            "trip",
+            "14天内行程",
+            "近14天行程",
+            "14天行程",
+            "14天内旅居史",
+            "旅居史",
+        ),
+    ),
 )
 FIELDS_BY_KEY = {f.key: f for f in IMPORT_FIELDS}
 # The columns of a typical county push list, as the demo and the tests write them.

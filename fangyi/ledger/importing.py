@@ -344,22 +344,16 @@ def earlier_import_of(push_list: PushList) -> PushList | None:
 # The pipeline -------------------------------------------------------------------------------
 
 
-def import_push_list(
-    actor: Actor, push_list: PushList, progress: Progress = _no_progress
-) -> ImportOutcome:
-    """Import the push list's stored file with its mapping; all or nothing.
+def check_sheet_rows(
+    sheet: Sheet, checker: RowChecker, progress: Progress = _no_progress
+) -> tuple[list[PushedRow], ImportOutcome]:
+    """Check every data row of a sheet: the good rows, and an outcome holding every problem
+    (row, column, reason) and the cells of each bad row. Blank rows are skipped.
 
-    Raises TableError when the file as a whole is unusable and DuplicateFile when the same file
-    was already imported for the town; in both cases nothing is written.
-    """
-    if earlier := earlier_import_of(push_list):
-        raise DuplicateFile(earlier)
-    progress(_("reading the file"), 0, 0)
-    sheet = read_sheet(push_list.stored_file, push_list.mapping or None, _take_rows(push_list))
-    received = timezone.localtime(push_list.received_at).date()
+    Every table of people imported into Fangyi goes through this (push lists here, enterprise
+    employee rosters in fangyi.enterprises.roster_import)."""
     outcome = ImportOutcome()
     kept: list[PushedRow] = []
-    checker = RowChecker(sheet, received, push_list.category)
     first = sheet.header_row + 1
     total = len(sheet.rows) - first
     for offset, cells in enumerate(sheet.rows[first:]):
@@ -377,7 +371,26 @@ def import_push_list(
             kept.append(pushed)
     sheet.rows.clear()  # the checked rows hold all that is needed now: free the cells
     progress(_("checking rows"), total, total)
-    unique = _merge_duplicates(kept, outcome)
+    return kept, outcome
+
+
+def import_push_list(
+    actor: Actor, push_list: PushList, progress: Progress = _no_progress
+) -> ImportOutcome:
+    """Import the push list's stored file with its mapping; all or nothing.
+
+    Raises TableError when the file as a whole is unusable and DuplicateFile when the same file
+    was already imported for the town; in both cases nothing is written.
+    """
+    if earlier := earlier_import_of(push_list):
+        raise DuplicateFile(earlier)
+    progress(_("reading the file"), 0, 0)
+    sheet = read_sheet(push_list.stored_file, push_list.mapping or None, _take_rows(push_list))
+    received = timezone.localtime(push_list.received_at).date()
+    kept, outcome = check_sheet_rows(
+        sheet, RowChecker(sheet, received, push_list.category), progress
+    )
+    unique = merge_duplicates(kept, outcome)
     progress(_("matching and saving"), 0, len(unique))
     with transaction.atomic():
         # Two uploads of one file racing: the second waits for the first's lock, then stops here.
@@ -393,7 +406,7 @@ def import_push_list(
 _FILLABLE = tuple(f for f in PushedRow.__slots__ if f not in ("row", "name", "category"))
 
 
-def _merge_duplicates(rows: list[PushedRow], outcome: ImportOutcome) -> list[PushedRow]:
+def merge_duplicates(rows: list[PushedRow], outcome: ImportOutcome) -> list[PushedRow]:
     """Keep the first row of each person; later rows fill its blanks and are reported merged.
 
     The same person is the same ID number, or the same name and phone when either row lacks an
@@ -425,7 +438,7 @@ def _merge_duplicates(rows: list[PushedRow], outcome: ImportOutcome) -> list[Pus
     return unique
 
 
-def _existing_people(rows: list[PushedRow]) -> dict[int, tuple[int, str]]:
+def existing_people(rows: list[PushedRow]) -> dict[int, tuple[int, str]]:
     """Row number → (person id, jurisdiction code) for rows matching someone already known."""
     person = Person._meta.db_table
     found: dict[int, tuple[int, str]] = {}
@@ -458,7 +471,7 @@ def _write(
 ) -> None:
     town_code = push_list.town_id
     finder = VillageFinder(push_list.town)
-    existing = _existing_people(rows)
+    existing = existing_people(rows)
     # Two rows (one by ID, one by name + phone) may turn out to be one known person.
     person_rows: dict[int, PushedRow] = {}
     new_rows: list[PushedRow] = []
