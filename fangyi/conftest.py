@@ -7,6 +7,7 @@ dave: auditor of 青山镇 · erin: volunteer in 东村 · frank: town commander
 """
 
 import os
+from io import StringIO
 from pathlib import Path
 
 import pytest
@@ -56,6 +57,50 @@ def _fresh_auth_caches():
 @pytest.fixture
 def db_vendor(db) -> str:
     return connection.vendor
+
+
+# The demo, seeded once for a class of tests ---------------------------------------------------
+
+
+@pytest.fixture(scope="class")
+def _demo_seeded_for_the_class(django_db_setup, django_db_blocker, tmp_path_factory):
+    """`seed_demo` once for a whole test class (a seeding takes 10-20 s; the suite needs dozens).
+
+    As Django's TestCase.setUpTestData: the seeding runs in a transaction opened for the class
+    and rolled back after its last test; each test (the `db` fixture) runs in a savepoint inside
+    it, rolled back after the test. So no test sees another's writes, and nothing of the demo
+    outlives the class (its push list's file is in a folder of the class's own).
+    """
+    from django.core.management import call_command
+    from django.db import transaction
+    from django.test import override_settings
+
+    uploads = tmp_path_factory.mktemp("demo-uploads")
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            with override_settings(
+                PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+                UPLOAD_DIR=uploads,
+            ):
+                call_command("seed_demo", stdout=StringIO())
+        except BaseException:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+            raise
+    yield uploads
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        outer.__exit__(None, None, None)
+
+
+@pytest.fixture
+def seeded_demo(_demo_seeded_for_the_class, db, settings):
+    """The demo county as `fangyi seed-demo` makes it, seeded once for the test's class: for
+    tests that only read it (a test's own writes are rolled back after it, but files and the
+    clock are not: a test that resets the demo or deletes its files seeds its own)."""
+    settings.UPLOAD_DIR = _demo_seeded_for_the_class
 
 
 @pytest.fixture

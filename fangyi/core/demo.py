@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import NamedTuple
 
-from django.db import reset_queries, transaction
+from django.db import connection, reset_queries, transaction
 from django.utils.translation import gettext as _
 
 from fangyi.core.audit import Actor, record_audit
@@ -284,6 +284,11 @@ def seed_demo(
         ctx = DemoContext(scale, actor, plan_county(scale), progress)
         for step in STEPS:
             step.seed(ctx)
+        if connection.vendor == "postgresql":
+            # Fresh statistics: tables the planner last saw empty (or emptied by rolled-back
+            # tests, after autovacuum) otherwise get nested loops over thousands of rows.
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         record_audit(
             actor,
             AuditAction.IMPORT,
