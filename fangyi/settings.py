@@ -239,6 +239,8 @@ SELF_REGISTRATION_PER_HOUR = envint("FANGYI_SELF_REGISTRATION_PER_HOUR", "30")
 # The quarantine self-report page (each order's link) accepts this many requests per address per
 # hour: a family reports twice a day; guessing links is throttled on top of being hopeless.
 SELF_REPORT_PER_HOUR = envint("FANGYI_SELF_REPORT_PER_HOUR", "60")
+# Requests per address and hour to the public supplies pages (thank-you list, where it went).
+SUPPLIES_PUBLIC_PER_HOUR = envint("FANGYI_SUPPLIES_PUBLIC_PER_HOUR", "120")
 
 # Long work (imports, exports) runs as tasks stored in the database; `fangyi db_worker` runs them
 # (scripts/demo starts one). The worker is a separate process: closing the browser stops nothing.

@@ -52,7 +52,9 @@ class Item(TimeStampedModel):
     """An item of the county's catalogue (口罩 N95, 84消毒液 500ml...), counted in `unit`."""
 
     name = models.CharField(pgettext_lazy("item", "name"), max_length=60)
-    category = models.CharField(_("category"), max_length=20, choices=ItemCategory.choices)
+    category = models.CharField(
+        pgettext_lazy("item", "category"), max_length=20, choices=ItemCategory.choices
+    )
     specification = models.CharField(_("specification"), max_length=100, blank=True)
     unit = models.CharField(_("unit"), max_length=4, choices=Unit.choices)
     warning_threshold = models.DecimalField(
@@ -235,7 +237,7 @@ class StockOperation(models.Model):
     recipient = models.CharField(
         _("issued to"), max_length=100, blank=True, help_text=_("a team or a person")
     )
-    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    reason = models.CharField(pgettext_lazy("stock", "reason"), max_length=200, blank=True)
     requisition = models.ForeignKey(
         "Requisition",
         verbose_name=_("requisition"),
@@ -306,7 +308,7 @@ class RequisitionStatus(models.TextChoices):
     APPROVED = "approved", _("approved")
     REJECTED = "rejected", _("rejected")
     ISSUED = "issued", _("issued")
-    RECEIVED = "received", _("received")
+    RECEIVED = "received", pgettext_lazy("requisition", "received")
     CANCELLED = "cancelled", _("withdrawn")
 
 
@@ -391,7 +393,7 @@ class RequisitionLine(models.Model):
 
 
 class DonorKind(models.TextChoices):
-    PERSON = "person", _("person")
+    PERSON = "person", pgettext_lazy("donor", "person")
     COMPANY = "company", _("company or organisation")
 
 

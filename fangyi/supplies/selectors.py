@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.db.models import Q, Sum
 from django.utils import timezone
 
-from fangyi.supplies.models import Movement, OperationKind, StockLevel, Store
+from fangyi.supplies.models import Movement, OperationKind, StockLevel
 
 
 def stock_on_hand(stores) -> dict[tuple[int, int], Decimal]:
@@ -55,8 +55,9 @@ COVER_WINDOW_DAYS = 7
 def days_of_cover(
     stores, today: date | None = None, window: int = COVER_WINDOW_DAYS
 ) -> dict[tuple[int, int], Cover]:
-    """(store id, item id) → stock on hand and days it lasts at the last `window` days' use
-    (stock issued for use or transferred out of the store; stocktake losses do not count)."""
+    """(store id, item id) → usable stock (expired batches left out) and the days it lasts at
+    the last `window` days' use (stock issued for use or transferred out of the store;
+    stocktake losses do not count)."""
     today = today or timezone.localdate()
     since = timezone.make_aware(datetime.combine(today - timedelta(days=window - 1), time.min))
     used: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
@@ -69,14 +70,18 @@ def days_of_cover(
     ):
         used[(store_id, item_id)] = -total
     covers = {}
-    for key, on_hand in stock_on_hand(stores).items():
+    usable = (
+        StockLevel.objects.filter(store__in=stores, quantity__gt=0)
+        .exclude(batch__expires_on__lt=today)
+        .values_list("store_id", "item_id")
+        .annotate(total=Sum("quantity"))
+        .order_by()
+    )
+    for store_id, item_id, on_hand in usable:
+        key = (store_id, item_id)
         per_day = used.get(key, Decimal(0)) / window
         days = (on_hand / per_day).quantize(Decimal("0.1")) if per_day else None
         covers[key] = Cover(on_hand, used.get(key, Decimal(0)), days)
     for key, amount in used.items():
         covers.setdefault(key, Cover(Decimal(0), amount, Decimal(0)))
     return covers
-
-
-def stores_visible_to(user):
-    return Store.objects.visible_to(user)

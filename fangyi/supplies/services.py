@@ -68,6 +68,8 @@ def parse_quantity(item: Item, value: object, *, allow_zero: bool = False) -> De
             _("%(item)s: the quantity must be more than 0 (it is %(value)s)")
             % {"item": item, "value": text}
         )
+    if quantity >= Decimal("1e11"):
+        raise ValidationError(_("%(item)s: %(value)s is too large") % {"item": item, "value": text})
     if item.countable and quantity != quantity.to_integral_value():
         raise ValidationError(
             _("%(item)s is counted in whole %(unit)s: %(value)s is not a whole number")
@@ -77,8 +79,6 @@ def parse_quantity(item: Item, value: object, *, allow_zero: bool = False) -> De
         raise ValidationError(
             _("%(item)s: give at most 3 decimal places (%(value)s)") % {"item": item, "value": text}
         )
-    if quantity >= Decimal("1e11"):
-        raise ValidationError(_("%(item)s: %(value)s is too large") % {"item": item, "value": text})
     return quantity
 
 
@@ -114,16 +114,19 @@ def save_item(actor: Actor, item: Item) -> Item:
 @transaction.atomic
 def save_store(actor: Actor, store: Store) -> Store:
     require_permission(actor, "supplies.change_store" if store.pk else "supplies.add_store")
+    if store.kind == StoreKind.CHECKPOINT:
+        if store.checkpoint is None:
+            raise ValidationError({"checkpoint": _("choose the checkpoint")})
+        store.jurisdiction_id = store.checkpoint.jurisdiction_id
     require_in_jurisdiction(actor, store.jurisdiction_id)
+    if store.pk:  # and it was ours before the change
+        stored = Store.objects.filter(pk=store.pk).values_list("jurisdiction_id", flat=True).first()
+        require_in_jurisdiction(actor, stored or store.jurisdiction_id)
     level = len(store.jurisdiction_id)
     if store.kind == StoreKind.WAREHOUSE and level != 9:
         raise ValidationError({"jurisdiction": _("a town warehouse belongs to a town")})
     if store.kind == StoreKind.VILLAGE and level != 12:
         raise ValidationError({"jurisdiction": _("a village store belongs to a village")})
-    if store.kind == StoreKind.CHECKPOINT:
-        if store.checkpoint is None:
-            raise ValidationError({"checkpoint": _("choose the checkpoint")})
-        store.jurisdiction_id = store.checkpoint.jurisdiction_id
     store.full_clean()
     store.save()
     return store
@@ -273,14 +276,15 @@ def available(store: Store, item: Item, on: date | None = None) -> Decimal:
 
 
 def _take(store: Store, wanted: list[WantedLine], on: date) -> list[tuple[StockLevel, Decimal]]:
-    """Lock the store's stock of the wanted items and choose the batches to take from (first
-    expiring first). Raises ValidationError naming every item short, expired stock said apart."""
+    """Lock the store's stock of the wanted items (in the lock order: store, item, row) and choose
+    the batches to take from, first expiring first. Raises ValidationError naming every item
+    short, expired stock said apart."""
     items = sorted({line.item.pk for line in wanted})
     levels = list(
         StockLevel.objects.select_for_update()
         .filter(store=store, item_id__in=items, quantity__gt=0)
         .select_related("batch", "item")
-        .order_by("item_id", "pk")
+        .order_by("store_id", "item_id", "pk")
     )
     by_item: dict[int, list[StockLevel]] = defaultdict(list)
     for level in levels:
@@ -404,6 +408,14 @@ def _transfer(
         raise ValidationError({"to_store": _("a transfer goes to another store")})
     if not to_store.active:
         raise ValidationError({"to_store": _("%(store)s is closed") % {"store": to_store}})
+    # Both stores' rows of these items, in the one lock order (store, item, row): two transfers
+    # in opposite directions then wait for each other instead of deadlocking.
+    list(
+        StockLevel.objects.select_for_update()
+        .filter(store__in=[from_store, to_store], item_id__in=[line.item.pk for line in wanted])
+        .order_by("store_id", "item_id", "pk")
+        .values_list("pk", flat=True)
+    )
     taken = _take(from_store, wanted, timezone.localdate(at))
     operation = _operation(
         actor,
@@ -686,17 +698,26 @@ def withdraw_requisition(actor: Actor, requisition: Requisition) -> Requisition:
 
 
 def _next_receipt_number(received_at: datetime) -> str:
-    """JZ20200203-007: the day's receipts numbered in order."""
-    day = timezone.localtime(received_at).strftime("%Y%m%d")
-    prefix = f"JZ{day}-"
-    last = (
-        Donation.objects.select_for_update()
-        .filter(receipt_number__startswith=prefix)
-        .order_by("-receipt_number")
-        .values_list("receipt_number", flat=True)
-        .first()
+    """JZ20200203-007: the day's receipts numbered in order (numbers, not text: -1000 follows
+    -999)."""
+    prefix = f"JZ{timezone.localtime(received_at):%Y%m%d}-"
+    numbers = Donation.objects.filter(receipt_number__startswith=prefix).values_list(
+        "receipt_number", flat=True
     )
-    return f"{prefix}{int(last.rsplit('-', 1)[1]) + 1 if last else 1:03d}"
+    return f"{prefix}{max((int(n.rsplit('-', 1)[1]) for n in numbers), default=0) + 1:03d}"
+
+
+def _create_donation(**fields) -> Donation:
+    """Insert with the next receipt number; two donations received at the same moment collide
+    on the unique number, and the second takes the one after."""
+    for _attempt in range(5):
+        fields["receipt_number"] = _next_receipt_number(fields["received_at"])
+        try:
+            with transaction.atomic():
+                return Donation.objects.create(**fields)
+        except IntegrityError:
+            continue
+    raise ValidationError(_("too many donations are being received at once: try again"))
 
 
 @transaction.atomic
@@ -742,7 +763,11 @@ def receive_donation(
             amount = None
             problems["money"].append(_("%(value)s is not an amount of money") % {"value": money})
         else:
-            if not amount.is_finite() or amount <= 0 or amount != amount.quantize(Decimal("0.01")):
+            if amount.is_finite() and amount >= Decimal("1e10"):
+                problems["money"].append(_("the amount is too large: check it"))
+            elif (
+                not amount.is_finite() or amount <= 0 or amount != amount.quantize(Decimal("0.01"))
+            ):
                 problems["money"].append(_("give the amount in yuan, more than 0, to the fen"))
     if not lines and amount is None and not problems["money"]:
         problems["__all__"].append(_("a donation is of items or money: add at least one"))
@@ -750,8 +775,7 @@ def receive_donation(
     if any(problems.values()):
         raise ValidationError({key: value for key, value in problems.items() if value})
     received_at = received_at or timezone.now()
-    donation = Donation.objects.create(
-        receipt_number=_next_receipt_number(received_at),
+    donation = _create_donation(
         donor_name=donor_name[:100],
         donor_kind=donor_kind,
         contact_name=contact_name.strip()[:50],
@@ -780,8 +804,8 @@ def receive_donation(
 # Alerts -------------------------------------------------------------------------------------
 
 
-def _open_alert_exists(kind: str, link: str) -> bool:
-    return Alert.objects.open().filter(kind=kind, link=link).exists()
+def _open_alert_links(kind: str) -> set[str]:
+    return set(Alert.objects.open().filter(kind=kind).values_list("link", flat=True))
 
 
 def store_link(store: Store, item: Item | None = None) -> str:
@@ -789,39 +813,42 @@ def store_link(store: Store, item: Item | None = None) -> str:
     return f"{link}?item={item.pk}" if item else link
 
 
+def _raise_if_low(store: Store, item: Item, have: Decimal, open_links: set[str]) -> int:
+    """Raise a low-stock alert when `have` is under the item's threshold, unless one is open."""
+    link = store_link(store, item)
+    if item.warning_threshold <= 0 or have >= item.warning_threshold or link in open_links:
+        return 0
+    raise_alert(
+        AlertKind.LOW_STOCK,
+        jurisdiction=store.jurisdiction,
+        message=_("%(store)s: %(item)s down to %(have)s %(unit)s (warning at %(threshold)s)")
+        % {
+            "store": store,
+            "item": item,
+            "have": format_quantity(have),
+            "unit": item.unit,
+            "threshold": format_quantity(item.warning_threshold),
+        },
+        link=link,
+    )
+    open_links.add(link)
+    return 1
+
+
 def _alert_if_low(store: Store, items: Iterable[Item]) -> int:
-    """Raise a low-stock alert for each item now under its threshold in `store` (one open
-    alert per store and item)."""
-    raised = 0
-    for item in items:
-        if item.warning_threshold <= 0:
-            continue
-        have = available(store, item)
-        if have >= item.warning_threshold:
-            continue
-        link = store_link(store, item)
-        if _open_alert_exists(AlertKind.LOW_STOCK, link):
-            continue
-        raise_alert(
-            AlertKind.LOW_STOCK,
-            jurisdiction=store.jurisdiction,
-            message=_("%(store)s: %(item)s down to %(have)s %(unit)s (warning at %(threshold)s)")
-            % {
-                "store": store,
-                "item": item,
-                "have": format_quantity(have),
-                "unit": item.unit,
-                "threshold": format_quantity(item.warning_threshold),
-            },
-            link=link,
-        )
-        raised += 1
-    return raised
+    """After a write took stock: a low-stock alert for each item now under its threshold in
+    `store` (one open alert per store and item)."""
+    items = [item for item in items if item.warning_threshold > 0]
+    if not items:
+        return 0
+    open_links = _open_alert_links(AlertKind.LOW_STOCK)
+    return sum(_raise_if_low(store, item, available(store, item), open_links) for item in items)
 
 
 def sweep_supplies(now: datetime | None = None) -> int:
     """Raise the alerts nobody's write raised: stock under threshold and batches near expiry.
-    Returns how many alerts were raised. Run by `fangyi supplies-sweep`."""
+    Returns how many alerts were raised. Run by `fangyi supplies-sweep`. A fixed number of
+    queries, whatever the number of stores (plus one insert per alert raised)."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     raised = 0
@@ -831,18 +858,21 @@ def sweep_supplies(now: datetime | None = None) -> int:
         .select_related("store", "store__jurisdiction", "batch", "item")
     )
     with transaction.atomic():
+        open_links = _open_alert_links(AlertKind.EXPIRING)
         for level in levels:
             link = f"{store_link(level.store)}?batch={level.batch_id}"
-            if _open_alert_exists(AlertKind.EXPIRING, link):
+            if link in open_links:
                 continue
             expired = level.batch.expires_on < today
             template = (
                 _(
-                    "%(store)s: %(quantity)s %(unit)s of %(item)s (batch %(batch)s) expired on %(day)s"
+                    "%(store)s: %(quantity)s %(unit)s of %(item)s (batch %(batch)s) expired on"
+                    " %(day)s"
                 )
                 if expired
                 else _(
-                    "%(store)s: %(quantity)s %(unit)s of %(item)s (batch %(batch)s) expire on %(day)s"
+                    "%(store)s: %(quantity)s %(unit)s of %(item)s (batch %(batch)s) expire on"
+                    " %(day)s"
                 )
             )
             raise_alert(
@@ -859,19 +889,31 @@ def sweep_supplies(now: datetime | None = None) -> int:
                 },
                 link=link,
             )
+            open_links.add(link)
             raised += 1
         thresholds = {
             item.pk: item for item in Item.objects.filter(warning_threshold__gt=0, active=True)
         }
-        stocked = defaultdict(set)
+        usable: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
+        for store_id, item_id, total in (
+            StockLevel.objects.filter(item_id__in=thresholds, store__active=True)
+            .exclude(batch__expires_on__lt=today)
+            .values_list("store_id", "item_id")
+            .annotate(total=Sum("quantity"))
+            .order_by()
+        ):
+            usable[(store_id, item_id)] = total
+        stocked = {store_id for store_id, _item in usable}
+        # A store that held an item once and has none usable now (all used or expired) is low.
         for store_id, item_id in (
-            StockLevel.objects.filter(item_id__in=thresholds)
+            StockLevel.objects.filter(item_id__in=thresholds, store__active=True)
             .values_list("store_id", "item_id")
             .distinct()
         ):
-            stocked[store_id].add(item_id)
-        for store in Store.objects.filter(pk__in=stocked, active=True).select_related(
-            "jurisdiction"
-        ):
-            raised += _alert_if_low(store, [thresholds[pk] for pk in sorted(stocked[store.pk])])
+            usable.setdefault((store_id, item_id), Decimal(0))
+            stocked.add(store_id)
+        stores = Store.objects.filter(pk__in=stocked).select_related("jurisdiction").in_bulk()
+        low_links = _open_alert_links(AlertKind.LOW_STOCK)
+        for (store_id, item_id), have in sorted(usable.items()):
+            raised += _raise_if_low(stores[store_id], thresholds[item_id], have, low_links)
     return raised

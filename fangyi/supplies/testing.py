@@ -48,7 +48,7 @@ def make_store(
         kind = StoreKind.CHECKPOINT
     else:
         kind = StoreKind.WAREHOUSE if len(jurisdiction.code) == 9 else StoreKind.VILLAGE
-    default = {StoreKind.WAREHOUSE: "镇物资仓库", StoreKind.VILLAGE: "村物资点"}.get(kind, "卡点")
+    default = {StoreKind.WAREHOUSE: "物资仓库", StoreKind.VILLAGE: "物资点"}.get(kind, "卡点")
     return services.save_store(
         SYSTEM,
         Store(
