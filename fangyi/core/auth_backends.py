@@ -36,7 +36,9 @@ class CachedPermissionsBackend(ModelBackend):
         page; a reverse one-to-one would cost a query each time)."""
         user_model = get_user_model()
         try:
-            user = user_model._default_manager.select_related("staff_member").get(pk=user_id)
+            user = user_model._default_manager.select_related("staff_member", "volunteer").get(
+                pk=user_id
+            )
         except user_model.DoesNotExist:
             return None
         return user if self.user_can_authenticate(user) else None

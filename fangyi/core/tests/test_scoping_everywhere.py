@@ -54,7 +54,12 @@ def test_it_hides_another_villages_person_on_every_path(client, alice, village_b
         client.get(url),
         client.post(url, {"field": "id_number"}, content_type="application/json"),
     ):
-        assert response.status_code in (403, 404, 405), (url, response.status_code)
+        allowed = (403, 404, 405)
+        if url.startswith("/api/") and response.request["REQUEST_METHOD"] == "POST":
+            # An endpoint with a body checks the body's shape before it looks the record up;
+            # a 422 speaks of this request only (the body is checked for leaks below).
+            allowed += (422,)
+        assert response.status_code in allowed, (url, response.status_code)
         body = response.content.decode()
         assert "赵秘密" not in body and stranger.id_number not in body
 
