@@ -1,10 +1,12 @@
 """Test-data builders shared by every app's tests (the named users live in fangyi/conftest.py)."""
 
 import itertools
+import threading
 from datetime import date, timedelta
 
 from django.apps import apps
 from django.contrib.auth.models import Group
+from django.db import connection
 
 from fangyi.core.audit import Actor
 from fangyi.core.identity import compose_id_number
@@ -51,3 +53,44 @@ def make_user(username: str, role: Role, jurisdiction: Jurisdiction, full_name: 
     return create_user(
         username, TEST_PASSWORD, role=role, jurisdiction=jurisdiction, full_name=full_name
     )
+
+
+class Worker(threading.Thread):
+    """Runs `work` on its own database connection, keeping its result or its exception (for
+    the PostgreSQL concurrency tests)."""
+
+    def __init__(self, work):
+        super().__init__(daemon=True)
+        self.work = work
+        self.result = None
+        self.error = None
+
+    def run(self):
+        try:
+            self.result = self.work()
+        except Exception as error:  # the test inspects it
+            self.error = error
+        finally:
+            connection.close()
+
+    def finish(self) -> "Worker":
+        self.join(timeout=60)
+        assert not self.is_alive(), "a worker is stuck"
+        return self
+
+
+def all_at_once(works) -> list[Worker]:
+    """Start one Worker per callable, let them all go at the same moment, wait for them."""
+    barrier = threading.Barrier(len(works))
+
+    def synchronized(work):
+        def run():
+            barrier.wait(timeout=10)
+            return work()
+
+        return run
+
+    workers = [Worker(synchronized(w)) for w in works]
+    for worker in workers:
+        worker.start()
+    return [w.finish() for w in workers]

@@ -13,11 +13,9 @@ partly, rejects, issues, and the villages confirm; 东湾村 lends 西岭村 (se
 morning the town counted two stores (a stocktake adjustment each) and two requisitions wait for
 approval; the sweep then warns of what is low, expiring, or expired (an old batch of 84消毒液).
 
-Requisitions are decided, issued and confirmed by the services at the time of the run (they
-take no time argument); the demo then dates them back to their day (`_date_back`), the
-requisition's transfer with them. Everything else is written with its past time by the
-services themselves. Drawn from the step's own `random.Random`, relative to the local date of
-the run: two runs on the same day give the same stock.
+Everything is written with its past time by the services themselves. Drawn from the step's own
+`random.Random`, relative to the local date of the run: two runs on the same day give the same
+stock.
 """
 
 import random
@@ -628,15 +626,18 @@ class _Replay:
 
         def ask(at: datetime) -> None:
             made["it"] = services.submit_requisition(
-                asker, store, self.lines(plan.asked), purpose=plan.purpose
+                asker,
+                store,
+                self.lines(plan.asked),
+                purpose=plan.purpose,
+                needed_by=self.day(plan.days_ago - 2),
+                at=at,
             )
-            _date_back(made["it"], created_at=at, needed_by=self.day(plan.days_ago - 2))
 
         def decide(at: datetime) -> None:
             requisition = made["it"]
             if plan.stop == "withdrawn":
                 services.withdraw_requisition(asker, requisition)
-                _date_back(requisition, updated_at=at)
                 return
             lines = {line.item_id: line.pk for line in requisition.lines.all()}
             approved = {
@@ -649,17 +650,15 @@ class _Replay:
                 approved=approved,
                 from_store=town.warehouse,
                 note=plan.note,
+                at=at,
             )
-            _date_back(requisition, decided_at=at, updated_at=at)
 
         def issue(at: datetime) -> None:
-            services.issue_requisition(town.keeper, made["it"])
-            _date_back(made["it"], issued_at=at, updated_at=at)
+            services.issue_requisition(town.keeper, made["it"], at=at)
             self.operations += 1
 
         def confirm(at: datetime) -> None:
-            services.confirm_receipt(asker, made["it"])
-            _date_back(made["it"], received_at=at, updated_at=at)
+            services.confirm_receipt(asker, made["it"], at=at)
 
         self.plan(asked_at, ask)
         if plan.stop == "submitted":
@@ -685,16 +684,6 @@ def _batch_number(key: str, received_on: date, old: bool = False, donated: bool 
     made = received_on - timedelta(days=400 if old else 35)
     prefix = "JZ" if donated else key[:2].upper()
     return f"{prefix}{made:%Y%m%d}{len(key):02d}"
-
-
-def _date_back(requisition: Requisition, **fields) -> None:
-    """Date a requisition's step back to its day in the replay; its issue's transfer (the
-    operation and its movements) goes with `issued_at`."""
-    Requisition.objects.filter(pk=requisition.pk).update(**fields)
-    if "issued_at" in fields:
-        operations = StockOperation.objects.filter(requisition=requisition)
-        Movement.objects.filter(operation__in=operations).update(at=fields["issued_at"])
-        operations.update(at=fields["issued_at"])
 
 
 def _plan_town(replay: _Replay, town: _Town, main: bool) -> None:

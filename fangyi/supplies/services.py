@@ -211,18 +211,23 @@ def receive_stock(
         raise ValidationError(_("add at least one item"))
     problems: list[str] = []
     good = _check_lines(lines, problems)
+    at = at or timezone.now()
     seen_items = defaultdict(int)
     for line in good:
         seen_items[(line.item.pk, line.batch_number)] += 1
         if not line.item.active:
             problems.append(_("%(item)s is no longer in use") % {"item": line.item})
+        if line.expires_on and line.expires_on < timezone.localdate(at):
+            problems.append(
+                _("%(item)s: the batch expired on %(day)s and cannot be taken into stock")
+                % {"item": line.item, "day": line.expires_on.isoformat()}
+            )
     if any(count > 1 for count in seen_items.values()):
         problems.append(
             _("the same item and batch number is listed twice: add them up in one line")
         )
     if problems:
         raise ValidationError(problems)
-    at = at or timezone.now()
     operation = _operation(
         actor,
         OperationKind.RECEIVE,
@@ -469,10 +474,17 @@ def transfer_stock(
 
 @transaction.atomic
 def adjust_stock(
-    actor: Actor, store: Store, batch: Batch, counted: object, *, reason: str
+    actor: Actor,
+    store: Store,
+    batch: Batch,
+    counted: object,
+    *,
+    reason: str,
+    at: datetime | None = None,
 ) -> StockOperation | None:
     """A stocktake of one batch in one store: the ledger gets the difference to what was
-    counted, with the reason. Nothing is written when the count matches."""
+    counted, with the reason. Nothing is written when the count matches. `at` (default now)
+    is when it was counted, for a stocktake entered afterwards."""
     require_permission(actor, "supplies.adjust_stock")
     require_in_jurisdiction(actor, store.jurisdiction_id)
     reason = reason.strip()
@@ -484,7 +496,9 @@ def adjust_stock(
     difference = counted_quantity - current
     if difference == 0:
         return None
-    operation = _operation(actor, OperationKind.ADJUST, store, reason=reason[:200])
+    operation = _operation(
+        actor, OperationKind.ADJUST, store, reason=reason[:200], at=at or timezone.now()
+    )
     Movement.objects.create(
         operation=operation,
         store=store,
@@ -513,8 +527,10 @@ def submit_requisition(
     *,
     purpose: str,
     needed_by: date | None = None,
+    at: datetime | None = None,
 ) -> Requisition:
-    """A village or checkpoint store asks the town for items."""
+    """A village or checkpoint store asks the town for items (at `at`, default now: the
+    requisition steps take `at` for what is entered afterwards from paper)."""
     require_permission(actor, "supplies.add_requisition")
     require_in_jurisdiction(actor, store.jurisdiction_id)
     if store.kind == StoreKind.WAREHOUSE:
@@ -526,12 +542,17 @@ def submit_requisition(
     except ValidationError as error:
         problems.extend(error.messages)
         wanted = []
-    if needed_by and needed_by < timezone.localdate():
+    at = at or timezone.now()
+    if needed_by and needed_by < timezone.localdate(at):
         problems.append(_("the date needed by is in the past"))
     if problems:
         raise ValidationError(problems)
     requisition = Requisition.objects.create(
-        store=store, purpose=purpose[:200], needed_by=needed_by, requested_by=actor.user
+        store=store,
+        purpose=purpose[:200],
+        needed_by=needed_by,
+        requested_by=actor.user,
+        created_at=at,
     )
     RequisitionLine.objects.bulk_create(
         RequisitionLine(requisition=requisition, item=line.item, requested=line.quantity)
@@ -560,6 +581,7 @@ def decide_requisition(
     approved: dict[int, object],
     from_store: Store,
     note: str = "",
+    at: datetime | None = None,
 ) -> Requisition:
     """The town approves each line fully, partly or not at all (`approved`: line id → quantity).
 
@@ -577,6 +599,8 @@ def decide_requisition(
         or from_store.town_code != requisition.store.town_code
     ):
         raise ValidationError({"from_store": _("issue from the town's own warehouse")})
+    at = at or timezone.now()
+    on_day = timezone.localdate(at)
     lines = list(requisition.lines.select_related("item").order_by("item_id"))
     problems: list[str] = []
     amounts: dict[int, Decimal] = {}
@@ -596,7 +620,7 @@ def decide_requisition(
                     "asked": format_quantity(line.requested),
                 }
             )
-        elif amount and amount > (have := available(from_store, line.item)):
+        elif amount and amount > (have := available(from_store, line.item, on_day)):
             problems.append(
                 _("%(item)s: %(approved)s approved, only %(have)s can be issued from %(store)s")
                 % {
@@ -619,7 +643,7 @@ def decide_requisition(
         RequisitionStatus.APPROVED if any(amounts.values()) else RequisitionStatus.REJECTED
     )
     requisition.from_store = from_store
-    requisition.decided_by, requisition.decided_at = actor.user, timezone.now()
+    requisition.decided_by, requisition.decided_at = actor.user, at
     requisition.decision_note = note[:200]
     requisition.save(
         update_fields=[
@@ -635,7 +659,9 @@ def decide_requisition(
 
 
 @transaction.atomic
-def issue_requisition(actor: Actor, requisition: Requisition) -> StockOperation:
+def issue_requisition(
+    actor: Actor, requisition: Requisition, *, at: datetime | None = None
+) -> StockOperation:
     """Issue what was approved: a transfer from the town warehouse into the asking store."""
     requisition = _locked_requisition(requisition)
     _require_town_of(actor, requisition)
@@ -652,7 +678,7 @@ def issue_requisition(actor: Actor, requisition: Requisition) -> StockOperation:
         [WantedLine(line.item, line.approved) for line in lines],
         reason=_("requisition: %(purpose)s") % {"purpose": requisition.purpose},
         requisition=requisition,
-        at=timezone.now(),
+        at=at or timezone.now(),
     )
     for line in lines:
         line.issued = line.approved
@@ -664,7 +690,9 @@ def issue_requisition(actor: Actor, requisition: Requisition) -> StockOperation:
 
 
 @transaction.atomic
-def confirm_receipt(actor: Actor, requisition: Requisition) -> Requisition:
+def confirm_receipt(
+    actor: Actor, requisition: Requisition, *, at: datetime | None = None
+) -> Requisition:
     """The asking store confirms the issued items arrived."""
     requisition = _locked_requisition(requisition)
     require_permission(actor, "supplies.change_requisition")
@@ -674,7 +702,7 @@ def confirm_receipt(actor: Actor, requisition: Requisition) -> Requisition:
     if requisition.status != RequisitionStatus.ISSUED:
         raise ValidationError(_("the items have not been issued yet"))
     requisition.status = RequisitionStatus.RECEIVED
-    requisition.received_at, requisition.received_by = timezone.now(), actor.user
+    requisition.received_at, requisition.received_by = at or timezone.now(), actor.user
     requisition.save(update_fields=["status", "received_at", "received_by", "updated_at"])
     return requisition
 

@@ -1,7 +1,9 @@
 """Test-data builders for supplies: an item, stores, stock received."""
 
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+
+from django.utils import timezone
 
 from fangyi.checkpoints.models import Checkpoint
 from fangyi.core.audit import Actor
@@ -69,9 +71,14 @@ def stock(
     source: str = Source.BOUGHT,
     actor: Actor = SYSTEM,
 ) -> StockOperation:
+    at = None
+    if expires_on and expires_on < timezone.localdate():
+        # Stock cannot be received expired: this batch came in before it expired.
+        at = timezone.make_aware(datetime.combine(expires_on - timedelta(days=30), time(9)))
     return services.receive_stock(
         actor,
         store,
         [services.ReceivedLine(item, quantity, batch_number=batch_number, expires_on=expires_on)],
         source=source,
+        at=at,
     )

@@ -10,7 +10,7 @@ from datetime import date
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import translation
 
 from fangyi.core.audit import Actor
@@ -26,7 +26,7 @@ from fangyi.quarantine.models import (
     RoomStatus,
 )
 from fangyi.quarantine.testing import freeze_clock, local_time, make_order, make_site
-from fangyi.testing import make_person
+from fangyi.testing import Worker, all_at_once, make_person
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -63,45 +63,6 @@ def postgres(db_vendor):
 @pytest.fixture
 def zhang(village_a):
     return make_person(village_a, "张三", current_address="东村3组12号")
-
-
-class Worker(threading.Thread):
-    """Runs `work` on its own database connection, keeping its result or its exception."""
-
-    def __init__(self, work):
-        super().__init__(daemon=True)
-        self.work = work
-        self.result = None
-        self.error = None
-
-    def run(self):
-        try:
-            self.result = self.work()
-        except Exception as error:  # the test inspects it
-            self.error = error
-        finally:
-            connection.close()
-
-    def finish(self) -> "Worker":
-        self.join(timeout=30)
-        assert not self.is_alive(), "a worker is stuck"
-        return self
-
-
-def all_at_once(works) -> list[Worker]:
-    barrier = threading.Barrier(len(works))
-
-    def synchronized(work):
-        def run():
-            barrier.wait(timeout=10)
-            return work()
-
-        return run
-
-    workers = [Worker(synchronized(w)) for w in works]
-    for worker in workers:
-        worker.start()
-    return [w.finish() for w in workers]
 
 
 def held_open(work, done: threading.Event, release: threading.Event):

@@ -432,3 +432,32 @@ def test_it_refuses_to_decide_a_withdrawn_request(alice, carol, warehouse, east_
         approve(carol, requisition, {masks: 10}, warehouse)
 
     assert raised.value.messages == ["this requisition is withdrawn already"]
+
+
+def test_it_records_a_requisition_entered_afterwards_at_its_own_times(
+    alice, carol, warehouse, masks, east_store
+):
+    stock(warehouse, masks, 500)
+    asked = timezone.now() - timedelta(days=3)
+    requisition = services.submit_requisition(
+        Actor(user=alice), east_store, [WantedLine(masks, 200)], purpose="卡口值守", at=asked
+    )
+    line = requisition.lines.get()
+    services.decide_requisition(
+        Actor(user=carol),
+        requisition,
+        approved={line.pk: 200},
+        from_store=warehouse,
+        at=asked + timedelta(hours=2),
+    )
+    operation = services.issue_requisition(
+        Actor(user=carol), requisition, at=asked + timedelta(hours=4)
+    )
+    services.confirm_receipt(Actor(user=alice), requisition, at=asked + timedelta(hours=6))
+
+    requisition.refresh_from_db()
+    assert requisition.created_at == asked
+    assert requisition.decided_at == asked + timedelta(hours=2)
+    assert requisition.issued_at == operation.at == asked + timedelta(hours=4)
+    assert {m.at for m in operation.movements.all()} == {asked + timedelta(hours=4)}
+    assert requisition.received_at == asked + timedelta(hours=6)

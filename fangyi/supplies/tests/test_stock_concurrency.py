@@ -31,7 +31,7 @@ from fangyi.supplies.models import (
 from fangyi.supplies.selectors import stock_from_ledger, stock_on_hand
 from fangyi.supplies.services import WantedLine
 from fangyi.supplies.testing import SYSTEM, make_item, make_store, stock
-from fangyi.testing import create_jurisdiction
+from fangyi.testing import Worker, all_at_once, create_jurisdiction
 
 on_postgres = pytest.mark.skipif(
     connection.vendor != "postgresql",
@@ -61,45 +61,6 @@ def masks(db):
 @pytest.fixture
 def warehouse(town):
     return make_store(town)
-
-
-class Worker(threading.Thread):
-    """Runs `work` on its own database connection, keeping its result or its exception."""
-
-    def __init__(self, work):
-        super().__init__(daemon=True)
-        self.work = work
-        self.result = None
-        self.error = None
-
-    def run(self):
-        try:
-            self.result = self.work()
-        except Exception as error:  # the test inspects it
-            self.error = error
-        finally:
-            connection.close()
-
-    def finish(self) -> "Worker":
-        self.join(timeout=60)
-        assert not self.is_alive(), "a worker is stuck"
-        return self
-
-
-def all_at_once(works) -> list[Worker]:
-    barrier = threading.Barrier(len(works))
-
-    def synchronized(work):
-        def run():
-            barrier.wait(timeout=10)
-            return work()
-
-        return run
-
-    workers = [Worker(synchronized(w)) for w in works]
-    for worker in workers:
-        worker.start()
-    return [w.finish() for w in workers]
 
 
 def assert_cache_matches_ledger():

@@ -659,3 +659,44 @@ def test_it_keeps_the_cache_equal_to_the_ledger_and_never_negative(
             raise _Rollback
     except _Rollback:
         pass
+
+
+def test_it_refuses_to_take_an_expired_batch_into_stock(warehouse, masks):
+    yesterday = timezone.localdate() - timedelta(days=1)
+    with pytest.raises(ValidationError) as raised:
+        services.receive_stock(
+            SYSTEM,
+            warehouse,
+            [
+                ReceivedLine(masks, "100", batch_number="OLD", expires_on=yesterday),
+                ReceivedLine(masks, "50", batch_number="NEW"),
+            ],
+            source=Source.BOUGHT,
+        )
+    assert raised.value.messages == [
+        f"医用外科口罩: the batch expired on {yesterday.isoformat()} and cannot be taken into stock"
+    ]
+    assert not StockLevel.objects.exists()  # nothing from the good line either
+    # Entered afterwards from paper: received before it expired, it is stock (expired now).
+    services.receive_stock(
+        SYSTEM,
+        warehouse,
+        [ReceivedLine(masks, "100", batch_number="OLD", expires_on=yesterday)],
+        source=Source.BOUGHT,
+        at=timezone.now() - timedelta(days=10),
+    )
+    assert services.available(warehouse, masks) == 0
+    assert stock_on_hand(Store.objects.all()) == {(warehouse.pk, masks.pk): Decimal(100)}
+
+
+def test_it_dates_a_stocktake_entered_afterwards(warehouse, masks):
+    stock(warehouse, masks, 100)
+    batch = StockLevel.objects.get().batch
+    counted_at = timezone.now() - timedelta(hours=5)
+
+    operation = services.adjust_stock(
+        SYSTEM, warehouse, batch, "90", reason="盘点：破损10只", at=counted_at
+    )
+
+    assert operation.at == counted_at
+    assert [m.at for m in operation.movements.all()] == [counted_at]
