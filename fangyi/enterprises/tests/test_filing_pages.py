@@ -16,8 +16,8 @@ from fangyi.core.identity import mask_id_number
 from fangyi.core.roles import Role
 from fangyi.core.xlsx import write_table
 from fangyi.enterprises import services
-from fangyi.enterprises.credit_code import compose_credit_code
-from fangyi.enterprises.models import EnterpriseSize, Filing, FilingStatus, Industry
+from fangyi.enterprises.models import Filing, FilingStatus
+from fangyi.enterprises.testing import make_enterprise
 from fangyi.quarantine.testing import make_order
 from fangyi.testing import make_person, make_user, unique_id_number
 
@@ -26,28 +26,9 @@ pytestmark = pytest.mark.django_db
 SYSTEM = Actor.system("test")
 HEADERS = ("姓名", "身份证号", "手机号码", "家庭住址", "14天内行程", "健康状况")
 PDF = b"%PDF-1.4\n% a plan\n"
-_codes = iter(range(1, 10_000))
 
 
-# Builders (shared with the other page tests) --------------------------------------------------
-
-
-def make_enterprise(
-    village, name="青山机械厂", *, size=EnterpriseSize.SMALL, contacts=(), **values
-):
-    return services.register_enterprise(
-        SYSTEM,
-        name=name,
-        credit_code=compose_credit_code("999901", next(_codes) + 7000),
-        address=values.pop("address", "东村工业路8号"),
-        jurisdiction=village,
-        industry=values.pop("industry", Industry.MANUFACTURING),
-        size=size,
-        staff_count=values.pop("staff_count", 40),
-        contact_name=values.pop("contact_name", "周经理"),
-        contact_phone=values.pop("contact_phone", "13800138001"),
-        contacts=contacts,
-    )
+# Builders (shared with the other page tests; make_enterprise is fangyi.enterprises.testing's) ---
 
 
 def roster_bytes(rows) -> bytes:

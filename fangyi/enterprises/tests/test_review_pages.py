@@ -26,9 +26,9 @@ from fangyi.testing import make_person, make_user, unique_id_number
 pytestmark = pytest.mark.django_db
 
 
-def submitted(village, name, **values):
+def submitted(village, name, rows=None, **values):
     enterprise = make_enterprise(village, name, **values)
-    filing = complete_filing(enterprise, rows=values.pop("rows", None))
+    filing = complete_filing(enterprise, rows=rows)
     services.submit_filing(SYSTEM, filing)
     filing.refresh_from_db()
     return filing
