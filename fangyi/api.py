@@ -20,6 +20,7 @@ api.add_router("/", "fangyi.roster.api.router")
 api.add_router("/", "fangyi.supplies.api.router")
 api.add_router("/", "fangyi.volunteers.api.router")
 api.add_router("/", "fangyi.enterprises.api.router")
+api.add_router("/", "fangyi.command.api.router")
 
 
 @api.exception_handler(PermissionDenied)

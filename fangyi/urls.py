@@ -20,6 +20,7 @@ urlpatterns = [
     path("supplies/", include("fangyi.supplies.urls")),
     path("volunteers/", include("fangyi.volunteers.urls")),
     path("enterprises/", include("fangyi.enterprises.urls")),
+    path("command/", include("fangyi.command.urls")),
     path("", include("fangyi.core.urls")),
 ]
 

@@ -135,6 +135,11 @@ _REVIEW_FILINGS = _FILE | {
 }
 _READ_ENTERPRISES = {"enterprises.view_enterprise"}
 
+# The command post (fangyi.command): everyone who runs a jurisdiction reads its dashboard and
+# briefings; commanders edit the briefing's notes and publish it.
+_READ_COMMAND = {"command.view_dashboard", "command.view_briefing"}
+_PUBLISH_BRIEFING = _READ_COMMAND | {"command.publish_briefing"}
+
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.COUNTY_COMMANDER: _COMMAND
     | _RUN_LEDGER
@@ -146,6 +151,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | _RUN_SUPPLIES
     | _RUN_VOLUNTEERS
     | _REVIEW_FILINGS
+    | _PUBLISH_BRIEFING
     | {"core.change_jurisdiction", "core.add_jurisdiction", "core.change_diseaseprofile"},
     Role.TOWN_COMMANDER: _COMMAND
     | _RUN_LEDGER
@@ -156,7 +162,8 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | _RUN_ROSTER
     | _RUN_SUPPLIES
     | _RUN_VOLUNTEERS
-    | _REVIEW_FILINGS,
+    | _REVIEW_FILINGS
+    | _PUBLISH_BRIEFING,
     Role.TOWN_CADRE: _EDIT_PEOPLE
     | _REVEAL
     | _RUN_LEDGER
@@ -167,7 +174,8 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | _RUN_ROSTER
     | _RUN_SUPPLIES
     | _RUN_VOLUNTEERS
-    | _REVIEW_FILINGS,
+    | _REVIEW_FILINGS
+    | _READ_COMMAND,
     Role.VILLAGE_CADRE: _EDIT_PEOPLE
     | _REVEAL
     | _WORK_LEDGER
@@ -178,7 +186,8 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | _READ_ROSTER
     | _USE_SUPPLIES
     | _RUN_VOLUNTEERS
-    | _READ_ENTERPRISES,
+    | _READ_ENTERPRISES
+    | _READ_COMMAND,
     Role.GRID_LEADER: _EDIT_PEOPLE | _WORK_LEDGER | _READ_CHECKPOINTS | _CHECK | _RUN_VOLUNTEERS,
     # Staff see what they registered masked (no reveal); they cannot read the ledger. They ask
     # for their checkpoint's supplies and record what it uses.
@@ -212,6 +221,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | _READ_SUPPLIES
     | _READ_VOLUNTEERS
     | _READ_ENTERPRISES
+    | _READ_COMMAND
     | {"core.view_auditentry", "ledger.view_pushlist", "core.view_alert"},
 }
 

@@ -1,0 +1,67 @@
+"""The command dashboard page, its live partial and its API, on the known dataset of
+test_rollup_figures: scoped to the user's jurisdiction, figures read from the rollups."""
+
+import pytest
+
+from fangyi.command import rollups
+from fangyi.command import testing as build
+from fangyi.command.selectors import figures_for
+
+
+@pytest.fixture
+def rolled_up(county, town, village_a, village_b):
+    places = build.known_dataset(county, town, village_a, village_b)
+    rollups.refresh_rollups(everything=True, now=build.at(build.D2, 20))
+    return places
+
+
+def test_it_shows_the_towns_figures_and_its_villages(client, carol, town, village_a, rolled_up):
+    client.force_login(carol)
+    response = client.get(f"/command/?j={town.code}")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert village_a.name in body
+    assert f"?j={village_a.code}" in body  # each village drills down
+
+
+def test_it_drills_down_into_a_village(client, carol, village_a, rolled_up):
+    client.force_login(carol)
+    assert client.get(f"/command/?j={village_a.code}").status_code == 200
+    assert client.get(f"/command/live/?j={village_a.code}").status_code == 200
+
+
+def test_it_keeps_a_village_cadre_in_their_village(client, alice, town, village_a, village_b):
+    client.force_login(alice)
+    assert client.get("/command/").status_code == 200
+    assert client.get(f"/command/?j={village_b.code}").status_code == 404
+    assert client.get(f"/command/?j={town.code}").status_code == 404
+    assert client.get("/command/?j=nonsense").status_code == 404
+
+
+def test_it_answers_the_api_with_the_rollup_figures(client, carol, town, rolled_up):
+    client.force_login(carol)
+    response = client.get(f"/api/v1/command/dashboard?jurisdiction={town.code}&day={build.D2}")
+    assert response.status_code == 200
+    data = response.json()
+    expected = figures_for(town, build.D2)
+    by_key = {row["key"]: row for row in data["figures"]}
+    assert by_key["checkpoint.registrations"]["value"] == expected.value("checkpoint.registrations")
+    assert by_key["checkpoint.registrations"]["value"] > 0
+    assert by_key["alerts.open"]["value"] == expected.value("alerts.open")
+
+
+def test_it_refuses_bad_api_input(client, alice, town):
+    client.force_login(alice)
+    assert client.get(f"/api/v1/command/dashboard?jurisdiction={town.code}").status_code in (
+        403,
+        404,
+    )
+    assert client.get("/api/v1/command/dashboard?day=2026-13-40").status_code in (400, 422)
+
+
+def test_it_reads_a_constant_number_of_queries(
+    client, carol, town, rolled_up, django_assert_max_num_queries
+):
+    client.force_login(carol)
+    with django_assert_max_num_queries(30):
+        assert client.get(f"/command/?j={town.code}").status_code == 200

@@ -1,0 +1,141 @@
+"""The command dashboard: a jurisdiction's key figures, trends, table by sub-jurisdiction and
+what needs action now. Reads only through `fangyi.command.selectors`; the live partial is
+polled by htmx every 30 s."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+
+from fangyi.command import selectors
+from fangyi.command.figures import FIGURE_BY_KEY, FIGURES, SECTION_LABELS, FigureKind
+from fangyi.core.models import Jurisdiction
+
+VIEW = "command.view_dashboard"
+TREND_CHARTS: list[tuple[str, list[str]]] = [
+    ("people", ["checkpoint.people", "checkpoint.persuaded"]),
+    ("quarantine", [f.key for f in FIGURES if f.key.startswith("quarantine.active.")]),
+    ("cases", ["cases.new", "contacts.close"]),
+    ("ledger", ["ledger.new", "push.pending"]),
+]
+# Problem figure -> (URL name of the page where it is handled)
+PROBLEM_PAGES: dict[str, str] = {
+    "push.overdue": "ledger:tasks",
+    "checks.missed": "quarantine:board",
+    "shifts.uncovered": "roster:rosters",
+    "shifts.no_show": "roster:rosters",
+    "requests.overdue": "volunteers:requests",
+}
+
+
+@dataclass
+class Action:
+    label: str | Promise
+    count: int
+    link: str
+
+
+def _jurisdiction(request: HttpRequest) -> Jurisdiction:
+    jurisdiction = selectors.dashboard_jurisdiction(request.user, request.GET.get("j") or None)
+    if jurisdiction is None:
+        raise Http404(_("No such jurisdiction within your reach."))
+    return jurisdiction
+
+
+def _breadcrumb(user, jurisdiction: Jurisdiction) -> list[Jurisdiction]:
+    """From the user's own jurisdiction down to this one."""
+    chain = [jurisdiction]
+    current = jurisdiction
+    while current.parent_id and current.code != user.jurisdiction_id:
+        current = Jurisdiction.objects.get(code=current.parent_id)
+        chain.append(current)
+    return list(reversed(chain))
+
+
+def dashboard_context(request: HttpRequest, jurisdiction: Jurisdiction) -> dict[str, Any]:
+    day = selectors.today()
+    figures = selectors.figures_for(jurisdiction, day)
+    sections = []
+    for section, label in SECTION_LABELS.items():
+        values = [v for v in figures.values.values() if v.figure.section == section]
+        if values:
+            sections.append({"label": label, "values": values})
+    checkpoints = selectors.checkpoints_open(jurisdiction)
+    stock = selectors.key_stock(jurisdiction, day)
+
+    sort = request.GET.get("sort", "")
+    descending = sort.startswith("-")
+    sort_key = sort.lstrip("-")
+    rows = selectors.children_table(jurisdiction, day)
+    if sort_key in FIGURE_BY_KEY:
+        rows.sort(key=lambda row: row.values.get(sort_key, 0), reverse=not descending)
+    columns = [
+        {"key": f.key, "label": f.label, "problem": f.problem}
+        for f in FIGURES
+        if any(row.values.get(f.key) for row in rows) or f.problem
+    ]
+    table = [
+        {
+            "jurisdiction": row.jurisdiction,
+            "cells": [row.values.get(c["key"], 0) for c in columns],
+        }
+        for row in rows
+    ]
+
+    query = f"?j={jurisdiction.code}"
+    actions = []
+    for key, url_name in PROBLEM_PAGES.items():
+        value = figures.value(key)
+        if value > 0:
+            actions.append(Action(FIGURE_BY_KEY[key].label, value, reverse(url_name)))
+    low = [line for line in stock if line.low or line.understocked]
+    if low:
+        actions.append(Action(_("items low in stock"), len(low), reverse("supplies:stock")))
+
+    charts = {
+        name: {
+            "days": [d.isoformat() for d in figures.days],
+            "series": [
+                {"name": str(FIGURE_BY_KEY[key].label), "data": figures.series[key]} for key in keys
+            ],
+        }
+        for name, keys in TREND_CHARTS
+    }
+    run = selectors.last_refreshed()
+    return {
+        "jurisdiction": jurisdiction,
+        "breadcrumb": _breadcrumb(request.user, jurisdiction),
+        "day": day,
+        "sections": sections,
+        "flow": FigureKind.FLOW,
+        "checkpoints": checkpoints,
+        "stock": stock,
+        "columns": columns,
+        "table": table,
+        "sort": sort,
+        "alerts": selectors.latest_open_alerts(jurisdiction, request.user),
+        "actions": actions,
+        "charts": charts,
+        "as_of": run.finished_at if run else None,
+        "query": query,
+        "wall": request.GET.get("wall") == "1",
+    }
+
+
+@login_required
+@permission_required(VIEW, raise_exception=True)
+def dashboard(request: HttpRequest) -> HttpResponse:
+    jurisdiction = _jurisdiction(request)
+    return render(request, "command/dashboard.html", dashboard_context(request, jurisdiction))
+
+
+@login_required
+@permission_required(VIEW, raise_exception=True)
+def dashboard_live(request: HttpRequest) -> HttpResponse:
+    jurisdiction = _jurisdiction(request)
+    return render(request, "command/_dashboard_live.html", dashboard_context(request, jurisdiction))
