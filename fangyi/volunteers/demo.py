@@ -392,10 +392,17 @@ def _progress(rng: random.Random, plan: _Plan, now: datetime) -> None:
 def _overdue(plans: list[_Plan], now: datetime) -> None:
     """Of 青山镇's requests still waiting for someone, the earliest is past its time; one
     older request was cancelled before anyone took it."""
-    waiting = [p for p in plans if p.accepted is None and p.cancelled is None]
-    waiting.sort(key=lambda p: (not p.village.place.code.startswith(MAIN_TOWN_CODE), p.raised))
+    main = [
+        p for p in plans if p.village.place.code.startswith(MAIN_TOWN_CODE) and p.cancelled is None
+    ]
+    # Late in the evening every request of the day may have been taken: then the latest one
+    # is the one nobody took.
+    waiting = [p for p in main if p.accepted is None] or main[-1:]
+    waiting.sort(key=lambda p: p.raised)
     if waiting:
         late = waiting[0]
+        late.accepted = late.done = late.confirmed = None
+        late.photo = late.by_household = False
         late.raised = min(late.raised, now - timedelta(hours=4))
         late.needed_by = late.raised + timedelta(hours=2, minutes=30)
         late.dispatched = late.raised + timedelta(minutes=10)
