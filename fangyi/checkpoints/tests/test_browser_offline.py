@@ -24,6 +24,21 @@ PAGE = reverse("checkpoints:register")
 BATCH = "/api/v1/checkpoints/registrations/batch"
 
 
+API_ROUTES = "**/api/**"
+
+
+def go_offline(context) -> None:
+    """Offline for the page and its worker. Chromium's offline emulation can reach a page
+    reloaded from the worker's cache late, under load, so the API is refused by routing too."""
+    context.set_offline(True)
+    context.route(API_ROUTES, lambda route: route.abort("internetdisconnected"))
+
+
+def go_online(context) -> None:
+    context.unroute(API_ROUTES)
+    context.set_offline(False)
+
+
 @pytest.fixture
 def gate(village_a):
     return make_checkpoint(village_a, "东村村口")
@@ -81,7 +96,7 @@ def test_it_registers_20_offline_keeps_them_through_a_reload_and_sends_each_once
     open_register(page)
     expect(page.locator("#cp-name")).to_have_text("东村村口")  # her only checkpoint
 
-    page.context.set_offline(True)
+    go_offline(page.context)
     expect(page.locator("#net-state")).to_have_attribute("data-state", "offline")
     for n in range(1, 21):
         register_on_screen(page, f"R1{n:04d}", f"旅客{n}", f"1390000{n:04d}")
@@ -104,7 +119,7 @@ def test_it_registers_20_offline_keeps_them_through_a_reload_and_sends_each_once
     assert Registration.objects.count() == 0
 
     # The network comes back: the sender sends them, the queue empties.
-    page.context.set_offline(False)
+    go_online(page.context)
     wait_until_sent(page, 20)
     expect(page.locator("#outbox")).to_be_hidden()
     assert outbox(page) == []
@@ -136,7 +151,7 @@ def test_it_lands_the_good_rows_and_keeps_the_bad_one_for_correction(page_for, s
     page = page_for(staff, 360)
     open_register(page)
     expect(page.locator("#cp-name")).to_have_text(gate.name)
-    page.context.set_offline(True)
+    go_offline(page.context)
     register_on_screen(page, "R20001", "张三", "13900002001")
     register_on_screen(page, "R20002", "李四", "13900002002")
     # A registration that got past the phone's checks (an older page, a hand-edited store):
@@ -177,7 +192,7 @@ def test_it_lands_the_good_rows_and_keeps_the_bad_one_for_correction(page_for, s
     page.wait_for_selector("#register[data-ready=yes]")
     expect(page.locator("#outbox-total")).to_have_text("3")
 
-    page.context.set_offline(False)
+    go_online(page.context)
     expect(page.locator("#outbox-rows li.pending")).to_have_count(0, timeout=30_000)
     assert sorted(Registration.objects.values_list("plate", flat=True)) == ["皖R20001", "皖R20002"]
     rejected = page.locator("#outbox-rows > li.rejected")
@@ -311,7 +326,7 @@ def test_it_registers_a_returning_local_car_in_three_taps(page_for, staff, gate,
     assert [p.person for p in newest.passengers.all()] == [wang, li]
 
     # With no network the kept suggestions serve just as well (the people by person_id).
-    page.context.set_offline(True)
+    go_offline(page.context)
     page.reload()
     page.wait_for_selector("#register[data-ready=yes]")
     started = time.monotonic()
@@ -323,7 +338,7 @@ def test_it_registers_a_returning_local_car_in_three_taps(page_for, staff, gate,
     person = page.locator("#passengers .person").first
     person.locator(".p-name").fill("ln")  # pinyin initials, matched on the phone
     expect(person.locator(".person-suggestion")).to_contain_text("李娜")
-    page.context.set_offline(False)
+    go_online(page.context)
     wait_until_sent(page, 3)
     newest = Registration.objects.order_by("-occurred_at").first()
     assert newest.result == "persuaded_back"
