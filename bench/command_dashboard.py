@@ -26,7 +26,6 @@ finds it). Then, in one process under the production settings (FANGYI_DEBUG=0):
 
 import argparse
 import base64
-import math
 import os
 import secrets
 import statistics
@@ -39,6 +38,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import command_dataset
+from common import p95
 
 GOAL_PAGE_MS = 300
 GOAL_PDF_S = 5.0
@@ -57,8 +57,7 @@ class Timing:
 
     @property
     def p95(self) -> float:
-        ordered = sorted(self.seconds)
-        return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
+        return p95(self.seconds)
 
 
 def timed(call: Callable[[], object], repeat: int, warmup: int) -> list[float]:

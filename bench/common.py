@@ -5,6 +5,7 @@ The scripts run as `.venv/bin/python bench/X.py`, so this folder is on sys.path 
 it as `common`.
 """
 
+import math
 import os
 import platform
 import shutil
@@ -97,3 +98,9 @@ def print_machine() -> None:
     print(
         f"machine   {os.cpu_count()} CPUs, {platform.platform()}, Python {platform.python_version()}"
     )
+
+
+def p95(seconds: list[float]) -> float:
+    """The 95th percentile by nearest rank: the value 95 % of the runs were at or under."""
+    ordered = sorted(seconds)
+    return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]

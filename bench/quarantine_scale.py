@@ -34,7 +34,6 @@ Needs the PostgreSQL 15 server (postgresql-15) unless --sqlite.
 """
 
 import argparse
-import math
 import os
 import random
 import resource
@@ -51,7 +50,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from common import REPO, print_machine
+from common import REPO, p95, print_machine
 
 COUNTIES, TOWNS, VILLAGES = 5, 10, 10
 CITY = "9902"
@@ -384,8 +383,7 @@ class Figure:
 
     @property
     def p95(self) -> float:
-        ordered = sorted(self.seconds)
-        return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
+        return p95(self.seconds)
 
 
 def timed_calls(call: Callable[[], object], repeat: int, warmup: int = 3) -> list[float]:

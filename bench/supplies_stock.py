@@ -28,7 +28,6 @@ For information: a town commander's stores, and one primary-key query (the floor
 """
 
 import argparse
-import math
 import os
 import random
 import shutil
@@ -44,7 +43,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from common import REPO, print_machine
+from common import REPO, p95, print_machine
 
 COUNTY = "990201"
 TOWNS, VILLAGES_PER_TOWN, ITEMS, BATCHES_PER_TOWN_ITEM = 10, 19, 50, 5
@@ -257,8 +256,7 @@ class Figure:
 
     @property
     def p95(self) -> float:
-        ordered = sorted(self.seconds)
-        return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
+        return p95(self.seconds)
 
 
 def _backend_cpu() -> float:
