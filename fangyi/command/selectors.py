@@ -89,7 +89,7 @@ def figures_for(jurisdiction: Jurisdiction, day: date, *, first: date | None = N
         values[figure.key] = FigureValue(
             figure=figure,
             value=line[-1] if line else 0,
-            previous=_read(figure, by_day, previous_day, snapshot_days),
+            previous=_previous(figure, by_day, previous_day, snapshot_days, line),
             total=sum(by_day.values()) if figure.kind == FigureKind.FLOW else None,
         )
     return Figures(jurisdiction, day, values, days, series)
@@ -133,6 +133,20 @@ def _series(
         running += by_day.get(day, 0)
         line.append(running)
     return line
+
+
+def _previous(
+    figure: Figure,
+    by_day: dict[date, int],
+    day: date,
+    snapshot_days: dict[date, date | None],
+    line: list[int],
+) -> int:
+    """The figure the day before. A snapshot with no pass before that day has no earlier value:
+    it counts as unchanged rather than as risen from nothing."""
+    if figure.kind == FigureKind.SNAPSHOT and snapshot_days.get(day) is None:
+        return line[-1] if line else 0
+    return _read(figure, by_day, day, snapshot_days)
 
 
 def _read(
@@ -186,7 +200,9 @@ def children_table(jurisdiction: Jurisdiction, day: date) -> list[ChildRow]:
         elif figure.kind == FigureKind.LEVEL:
             value, previous = row["total"], row["through_yesterday"]
         else:
-            value, previous = row["snapshot"], row["snapshot_before"]
+            value = row["snapshot"]
+            # No pass before yesterday: no earlier snapshot, so unchanged (not risen from 0).
+            previous = row["snapshot_before"] if snapshot_yesterday else value
         now[row["jurisdiction_id"]][figure.key] = value or 0
         before[row["jurisdiction_id"]][figure.key] = previous or 0
     table = []
