@@ -13,6 +13,7 @@ from functools import cache
 from django.conf import settings
 from django.contrib.auth.decorators import login_required, permission_required
 from django.contrib.staticfiles import finders
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import get_template
@@ -199,12 +200,18 @@ def register(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
-@permission_required(REGISTER, raise_exception=True)
 @require_GET
 @never_cache
 def register_suggestions(request: HttpRequest) -> JsonResponse:
-    """Suggestions for the screen: ?checkpoint=CODE[&q=typed text]. Masked data only."""
+    """Suggestions for the screen: ?checkpoint=CODE[&q=typed text]. Masked data only.
+
+    A lapsed session gets a 401, not a redirect to the login page: the page fetches this while
+    its staff may be logging in again, and a login page fetched here without a cookie would set
+    a fresh CSRF cookie under the one the staff's login form was rendered with."""
+    if not request.user.is_authenticated:
+        return JsonResponse({"detail": _("Log in again.")}, status=401)
+    if not request.user.has_perm(REGISTER):
+        raise PermissionDenied
     code = request.GET.get("checkpoint", "").strip().upper()
     checkpoint = (
         Checkpoint.objects.visible_to(request.user)

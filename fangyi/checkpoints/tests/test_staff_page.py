@@ -107,7 +107,15 @@ def test_it_sends_anonymous_visitors_to_the_login(client, gate):
     response = client.get(PAGE)
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
-    assert client.get(SUGGEST, {"checkpoint": gate.code}).status_code == 302
+
+
+def test_the_suggestions_answer_a_lapsed_session_without_setting_a_csrf_cookie(client, gate):
+    """A redirect would render the login page for the page's fetch, and its fresh CSRF cookie
+    would replace the one of the login form the staff is filling in at the same time."""
+    response = client.get(SUGGEST, {"checkpoint": gate.code}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.status_code == 401
+    assert response.json()["detail"] == "请重新登录。"
+    assert "csrftoken" not in response.cookies
 
 
 def test_it_lists_only_the_checkpoints_the_user_may_register_at(
