@@ -118,8 +118,10 @@ def setup_django() -> None:
         sys.exit("set DATABASE_URL=postgres://… (this benchmark needs PostgreSQL)")
     sys.path.insert(0, str(REPO))
     import django
+    from django.core.management import call_command
 
     django.setup()
+    call_command("migrate", verbosity=0)  # a fresh database, or one from before a migration
 
 
 def sizes(scale: float) -> dict[str, int]:

@@ -211,6 +211,8 @@ class Registration(models.Model):
         indexes = [
             models.Index(fields=["checkpoint", "local_date"], name="registration_cp_day"),
             models.Index(fields=["jurisdiction", "local_date"], name="registration_place_day"),
+            # The command post's rollup pass reads one or two days across every place.
+            models.Index(fields=["local_date"], name="registration_day"),
         ]
 
     def __str__(self) -> str:

@@ -148,6 +148,8 @@ class LedgerEntry(TimeStampedModel):
             models.Index(
                 fields=["jurisdiction", "arrival_date"], name="ledger_jurisdiction_arrival"
             ),
+            # The command post's rollup pass counts the entries made in a day or two.
+            models.Index(fields=["created_at"], name="ledger_created"),
         ]
         permissions = [("export_ledger", _("Can export the ledger to Excel (audited)"))]
 
@@ -399,6 +401,8 @@ class VerificationTask(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["push_list", "entry"], name="ledger_one_task_per_list")
         ]
+        # The command post's rollup pass counts the verifications made in a day or two.
+        indexes = [models.Index(fields=["verified_at"], name="task_verified")]
 
     def __str__(self) -> str:
         return f"{self.push_list} · {self.source_row}"

@@ -408,7 +408,11 @@ class FollowUp(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["order", "day", "slot"], name="one_check_per_slot")
         ]
-        indexes = [models.Index(fields=["status", "due_at"], name="check_status_due")]
+        indexes = [
+            models.Index(fields=["status", "due_at"], name="check_status_due"),
+            # The command post's rollup pass reads the checks due in a day or two, any status.
+            models.Index(fields=["due_at"], name="check_due"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.order_id} day {self.day} #{self.slot}"
