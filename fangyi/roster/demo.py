@@ -80,6 +80,10 @@ DEMO_STAFF = (
     ("volunteer", DutyRole.VOLUNTEER),
 )
 SWAP_USERNAME = "volunteer"
+# Who does the town's work in the demo, as in the other steps: the county keeps both towns'
+# demand and staff lists, 青山镇's commander runs its roster.
+COUNTY_USERNAME = "county"
+COMMANDER_USERNAME = "commander"
 
 _SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程汪"
@@ -229,9 +233,15 @@ class _Names:
                 return phone
 
 
+def _demo_actor(ctx: DemoContext, username: str) -> Actor:
+    """The demo account `username` acting (recorded by name), else the seeding's own actor."""
+    user = User.objects.filter(username=username).first()
+    return Actor(user=user, label="demo") if user else ctx.actor
+
+
 def seed_roster(ctx: DemoContext) -> None:
     rng = ctx.rng("roster")
-    actor = ctx.actor
+    actor = _demo_actor(ctx, COUNTY_USERNAME)
     checkpoints = list(
         Checkpoint.objects.within(COUNTY_CODE).select_related("jurisdiction").order_by("pk")
     )
@@ -250,20 +260,20 @@ def seed_roster(ctx: DemoContext) -> None:
     ctx.counts["checkpoint_demand"] = len(checkpoints)
     ctx.progress(_("checkpoint demand"), len(checkpoints), len(checkpoints))
 
-    staff = _seed_staff(ctx, rng, checkpoints, demand)
+    staff = _seed_staff(ctx, actor, rng, checkpoints, demand)
     ctx.counts["duty_staff"] = len(staff)
     now = timezone.now()
-    _seed_unavailability(ctx, rng, [s for s in staff if s.user_id is None], now)
-    _seed_roster_week(ctx, rng, now)
+    _seed_unavailability(ctx, actor, rng, [s for s in staff if s.user_id is None], now)
+    _seed_roster_week(ctx, _demo_actor(ctx, COMMANDER_USERNAME), rng, now)
 
 
 def _seed_staff(
     ctx: DemoContext,
+    actor: Actor,
     rng: random.Random,
     checkpoints: list[Checkpoint],
     demand: dict[int, Pattern],
 ) -> list[StaffMember]:
-    actor = ctx.actor
     names = _Names(rng)
     plan = pool_plan(checkpoints, demand)
     places = Jurisdiction.objects.in_bulk(list(plan))
@@ -282,7 +292,7 @@ def _seed_staff(
         if user is not None and user.jurisdiction_id in plan:
             linked[user.jurisdiction_id, role].append(user)
     names.names.update(u.full_name for u in users.values())  # nobody else gets theirs
-    groups = _groups(ctx, checkpoints)
+    groups = _groups(ctx, actor, checkpoints)
     total = sum(sum(roles.values()) for roles in plan.values())
     made: list[StaffMember] = []
     for code in sorted(plan, key=lambda c: (len(c), c)):
@@ -324,7 +334,9 @@ def _seed_staff(
     return made
 
 
-def _groups(ctx: DemoContext, checkpoints: list[Checkpoint]) -> dict[str, list[StaffGroup]]:
+def _groups(
+    ctx: DemoContext, actor: Actor, checkpoints: list[Checkpoint]
+) -> dict[str, list[StaffGroup]]:
     """{village code: its groups}: 东湾村 of 青山镇 (if it has two entrances)."""
     town = next((t for t in ctx.towns if t.code == MAIN_TOWN_CODE), None)
     if town is None or len(town.villages) <= GROUP_VILLAGE_INDEX:
@@ -335,14 +347,14 @@ def _groups(ctx: DemoContext, checkpoints: list[Checkpoint]) -> dict[str, list[S
     town_place = Jurisdiction.objects.get(code=town.code)
     return {
         village.code: [
-            services.create_group(ctx.actor, town_place, f"{village.name}{_GROUP_NAMES[n]}")
+            services.create_group(actor, town_place, f"{village.name}{_GROUP_NAMES[n]}")
             for n in range(GROUPS)
         ]
     }
 
 
 def _seed_unavailability(
-    ctx: DemoContext, rng: random.Random, staff: list[StaffMember], now: datetime
+    ctx: DemoContext, actor: Actor, rng: random.Random, staff: list[StaffMember], now: datetime
 ) -> None:
     today = timezone.localdate(now)
     away = rng.sample(staff, round(AWAY_SHARE * len(staff)))
@@ -350,13 +362,12 @@ def _seed_unavailability(
         day = today + timedelta(days=rng.randrange(AWAY_DAYS))
         starts = services.local_midnight(day)
         services.add_unavailability(
-            ctx.actor, person, starts, starts + timedelta(days=1), rng.choice(_AWAY_REASONS)
+            actor, person, starts, starts + timedelta(days=1), rng.choice(_AWAY_REASONS)
         )
     ctx.counts["staff_unavailability"] = len(away)
 
 
-def _seed_roster_week(ctx: DemoContext, rng: random.Random, now: datetime) -> None:
-    actor = ctx.actor
+def _seed_roster_week(ctx: DemoContext, actor: Actor, rng: random.Random, now: datetime) -> None:
     town = Jurisdiction.objects.get(code=MAIN_TOWN_CODE)
     today = timezone.localdate(now)
     monday = today - timedelta(days=today.weekday())
@@ -381,14 +392,16 @@ def _seed_roster_week(ctx: DemoContext, rng: random.Random, now: datetime) -> No
         return
     services.publish_roster(actor, roster)
     users = {u.username: u for u in User.objects.filter(username=SWAP_USERNAME)}
-    _check_ins(ctx, rng, roster, now)
-    _swap(ctx, roster, users.get(SWAP_USERNAME), now)
+    _check_ins(ctx, actor, rng, roster, now)
+    _swap(ctx, actor, roster, users.get(SWAP_USERNAME), now)
 
 
-def _check_ins(ctx: DemoContext, rng: random.Random, roster: Roster, now: datetime) -> None:
+def _check_ins(
+    ctx: DemoContext, town: Actor, rng: random.Random, roster: Roster, now: datetime
+) -> None:
     """Check in and out the shifts ended lately and the ones under way (the demo accounts'
-    all week), but for one village-entrance shift: nobody came, and the sweep said so."""
-    actor = ctx.actor
+    all week, from their own phones; the town for the others), but for one village-entrance
+    shift: nobody came, and the sweep said so."""
     since = now - timedelta(hours=CHECKED_IN_HOURS[ctx.scale])
     shifts = list(
         roster.shifts.filter(starts_at__lte=now)
@@ -398,7 +411,7 @@ def _check_ins(ctx: DemoContext, rng: random.Random, roster: Roster, now: dateti
     on_shift: dict[int, list[Assignment]] = defaultdict(list)
     for assignment in (
         Assignment.objects.filter(shift__roster=roster, shift__starts_at__lte=now)
-        .select_related("staff")
+        .select_related("staff__user")
         .order_by("shift_id", "pk")
     ):
         on_shift[assignment.shift_id].append(assignment)
@@ -413,6 +426,8 @@ def _check_ins(ctx: DemoContext, rng: random.Random, roster: Roster, now: dateti
                 continue
             # Most arrive a little early, some a little late; they leave when relieved.
             arrived = shift.starts_at + timedelta(minutes=rng.choice((-20, -15, -10, -5, 0, 5, 12)))
+            user = assignment.staff.user
+            actor = Actor(user=user, label="demo") if user else town
             services.check_in(actor, assignment, now=min(arrived, now))
             check_ins += 1
             if shift.ends_at <= now:
@@ -443,13 +458,13 @@ def _no_show_shift(
     return candidates[-1] if candidates else None
 
 
-def _swap(ctx: DemoContext, roster: Roster, user: User | None, now: datetime) -> None:
+def _swap(ctx: DemoContext, town: Actor, roster: Roster, user: User | None, now: datetime) -> None:
     """The demo volunteer asks to hand a shift of theirs (tomorrow or later first) to someone
     posted at the same checkpoint (of their role first) who may take it; the town has yet to
     decide. Without a volunteer's shift to come, the town asks for somebody's."""
     ctx.counts["roster_swap_requests"] = 0
     to_come = Assignment.objects.filter(shift__roster=roster, shift__starts_at__gt=now)
-    actor = ctx.actor
+    actor = town
     if user is not None and to_come.filter(staff__user=user).exists():
         to_come = to_come.filter(staff__user=user)
         actor = Actor(user=user, label="demo")

@@ -159,7 +159,7 @@ class Unavailability(models.Model):
     )
     starts_at = models.DateTimeField(_("from"))
     ends_at = models.DateTimeField(_("until"))
-    reason = models.CharField(_("reason"), max_length=100, blank=True)
+    reason = models.CharField(pgettext_lazy("time off", "reason"), max_length=100, blank=True)
 
     class Meta:
         verbose_name = _("unavailability")
@@ -484,7 +484,7 @@ class SwapRequest(TimeStampedModel):
         on_delete=models.CASCADE,
         related_name="+",
     )
-    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    reason = models.CharField(pgettext_lazy("swap", "reason"), max_length=200, blank=True)
     status = models.CharField(
         pgettext_lazy("swap", "status"),
         max_length=10,

@@ -1013,13 +1013,37 @@ def _own_or_town(actor: Actor, staff: StaffMember) -> None:
     _check_in_scope(actor, staff.jurisdiction_id[:9])
 
 
+def _role_minimum_problems(shift: Shift, leaving: StaffMember, coming: StaffMember) -> list[str]:
+    """Why `coming` may not replace `leaving` on `shift`: it would take the shift below the
+    minimum of `leaving`'s duty role (e.g. the one police officer a checkpoint needs)."""
+    if leaving.role == coming.role:
+        return []
+    needed = int(shift.role_minimums.get(leaving.role, 0))
+    if needed <= 0:
+        return []
+    left = shift.assignments.filter(staff__role=leaving.role).count() - 1
+    if left >= needed:
+        return []
+    return [
+        _("%(shift)s needs at least %(n)d %(role)s; after the swap it would have %(left)d")
+        % {
+            "shift": shift_label(shift),
+            "n": needed,
+            "role": DutyRole(leaving.role).label,
+            "left": max(left, 0),
+        }
+    ]
+
+
 def _swap_problems(
     assignment: Assignment, with_staff: StaffMember, their: Assignment | None
 ) -> list[str]:
     ignoring = [assignment.pk] + ([their.pk] if their else [])
     problems = assignment_problems(assignment.shift, with_staff, ignoring=ignoring)
+    problems += _role_minimum_problems(assignment.shift, assignment.staff, with_staff)
     if their is not None:
         problems += assignment_problems(their.shift, assignment.staff, ignoring=ignoring)
+        problems += _role_minimum_problems(their.shift, with_staff, assignment.staff)
     return problems
 
 

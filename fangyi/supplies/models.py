@@ -96,7 +96,9 @@ class Store(TimeStampedModel):
     """Where stock is kept: the town warehouse, a village store, or a checkpoint that uses it."""
 
     name = models.CharField(pgettext_lazy("store", "name"), max_length=60)
-    kind = models.CharField(_("kind"), max_length=12, choices=StoreKind.choices)
+    kind = models.CharField(
+        pgettext_lazy("store", "kind"), max_length=12, choices=StoreKind.choices
+    )
     jurisdiction = models.ForeignKey(
         Jurisdiction, verbose_name=_("town / village"), on_delete=models.PROTECT, related_name="+"
     )

@@ -202,7 +202,9 @@ class StoreForm(ServiceErrorsMixin, forms.ModelForm):
 
 class StockFilterForm(forms.Form):
     kind = forms.ChoiceField(
-        label=_("kind"), required=False, choices=[("", _("all stores")), *StoreKind.choices]
+        label=pgettext_lazy("store", "kind"),
+        required=False,
+        choices=[("", _("all stores")), *StoreKind.choices],
     )
     village = forms.ModelChoiceField(
         label=_("town / village"), required=False, queryset=None, empty_label=_("all")

@@ -74,7 +74,8 @@ class VolunteerForm(ServiceErrorsMixin, forms.Form):
         label=_("account (to see their tasks on a phone)"), queryset=None, required=False
     )
 
-    def __init__(self, *args, actor_user: User, editing: bool = False, **kwargs):
+    def __init__(self, *args, actor_user: User, editing: Volunteer | None = None, **kwargs):
+        """`editing`: the volunteer being changed (their own account stays on offer)."""
         super().__init__(*args, **kwargs)
         self.fields["jurisdiction"].queryset = villages_of(actor_user)
         self.fields["team"].queryset = VolunteerTeam.objects.visible_to(actor_user).select_related(
@@ -83,10 +84,13 @@ class VolunteerForm(ServiceErrorsMixin, forms.Form):
         accounts = User.objects.filter(is_active=True).order_by("username")
         if actor_user.jurisdiction_id:
             accounts = accounts.filter(jurisdiction__code__startswith=actor_user.jurisdiction_id)
-        self.fields["user"].queryset = accounts
+        linked = Volunteer.objects.filter(user__isnull=False)
+        if editing is not None:
+            linked = linked.exclude(pk=editing.pk)
+        self.fields["user"].queryset = accounts.exclude(pk__in=linked.values("user_id"))
         self.fields["user"].label_from_instance = lambda u: f"{u.username} {u.full_name}"
         self.fields["team"].label_from_instance = lambda t: f"{t.jurisdiction.name} · {t.name}"
-        if editing:
+        if editing is not None:
             self.fields["phone"].help_text = _("leave empty to keep the current value")
         else:
             self.fields["phone"].required = True
@@ -204,7 +208,7 @@ class DoneForm(ServiceErrorsMixin, forms.Form):
 
 
 class CancelForm(ServiceErrorsMixin, forms.Form):
-    reason = forms.CharField(label=_("reason"), max_length=300)
+    reason = forms.CharField(label=pgettext_lazy("cancel", "reason"), max_length=300)
 
 
 class HouseholdRequestForm(ServiceErrorsMixin, forms.Form):

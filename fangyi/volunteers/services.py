@@ -72,7 +72,8 @@ def _clean_phone(phone: str, field: str = "phone") -> str:
         raise ValidationError({field: str(error)}) from error
 
 
-def _check_volunteer(values: dict, errors: dict) -> None:
+def _check_volunteer(values: dict, errors: dict, volunteer: Volunteer | None = None) -> None:
+    """Problems with a volunteer's fields; `volunteer` is the one being changed, if any."""
     if not clean_text(values.get("name")):
         errors["name"] = _("give the volunteer's name")
     skills = list(values.get("skills") or ())
@@ -89,6 +90,12 @@ def _check_volunteer(values: dict, errors: dict) -> None:
     town = jurisdiction.pk[:9] if jurisdiction is not None else None
     if user is not None and town and not (user.jurisdiction_id or "").startswith(town):
         errors["user"] = _("this account belongs to another town")
+    elif user is not None:
+        others = Volunteer.objects.filter(user=user)
+        if volunteer is not None:
+            others = others.exclude(pk=volunteer.pk)
+        if others.exists():
+            errors["user"] = _("this account is already linked to another volunteer")
 
 
 def _store_phone(volunteer: Volunteer, phone: str) -> None:
@@ -177,7 +184,7 @@ def update_volunteer(actor: Actor, volunteer: Volunteer, **fields) -> Volunteer:
         **{k: v for k, v in fields.items() if k != "phone"},
     }
     errors: dict = {}
-    _check_volunteer(values, errors)
+    _check_volunteer(values, errors, volunteer)
     phone = clean_text(fields.get("phone") or "")
     if phone:
         try:

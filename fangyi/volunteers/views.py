@@ -108,7 +108,7 @@ def volunteer_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "user": volunteer.user_id,
     }
     form = VolunteerForm(
-        request.POST or None, initial=initial, actor_user=request.user, editing=True
+        request.POST or None, initial=initial, actor_user=request.user, editing=volunteer
     )
     if request.method == "POST" and form.is_valid():
         try:

@@ -81,7 +81,10 @@ def test_it_publishes_the_endpoints_in_the_openapi_schema(client, db):
 # My shifts ----------------------------------------------------------------------------------
 
 
-def test_it_lists_my_upcoming_shifts_of_published_rosters_only(client, erin_on_duty, erin):
+def test_it_lists_my_upcoming_shifts_of_published_rosters_only(
+    client, erin_on_duty, erin, monkeypatch
+):
+    at(monkeypatch, erin_on_duty, -120)  # two hours before (check-in opens 30 minutes before)
     assert client.get(MINE, **bearer(erin)).json() == []  # not published yet
 
     services.publish_roster(SYSTEM, erin_on_duty.shift.roster)
@@ -91,7 +94,7 @@ def test_it_lists_my_upcoming_shifts_of_published_rosters_only(client, erin_on_d
     row = rows[0]
     assert row["checkpoint_name"] == "东村村口" and row["roster"] == erin_on_duty.shift.roster_id
     assert row["label"] == services.shift_label(erin_on_duty.shift)
-    assert row["checked_in_at"] is None and row["can_check_in"] is False  # tomorrow
+    assert row["checked_in_at"] is None and row["can_check_in"] is False
 
 
 def test_it_lists_nothing_for_someone_not_on_the_duty_list(client, published, alice):

@@ -179,6 +179,10 @@ def test_it_staffs_every_checkpoint_and_publishes_this_weeks_roster_covered(
         staff = StaffMember.objects.get(user__username=username)
         assert on.filter(staff=staff).exists(), username
     assert StaffMember.objects.get(user__username="checkpoint").post.name == "东湾村东口"
+    # The town's work is recorded under the demo's accounts, never as the command line's user.
+    by = set(roster.events.values_list("actor_username", flat=True))
+    assert "commander" in by and by <= {"commander", *DEMO_USERNAMES}, by
+    assert roster.events.exclude(actor=None).count() == roster.events.count()
 
     # Checked in lately, and the demo accounts' shifts all week; nothing checked in to come.
     now = timezone.now()

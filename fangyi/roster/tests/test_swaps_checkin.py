@@ -176,6 +176,71 @@ def test_it_refuses_approving_a_swap_once_the_shift_started(world, carol, before
     assert "the shift has started" in messages(error)
 
 
+def test_it_refuses_a_swap_leaving_a_shift_without_its_police_officer(world, carol, before):
+    # given the entrance's 08:00 shift (at least one police officer) with 赵秀英, its only one
+    police = world.small.staff[0]
+    given = world.assign(world.small.entrance, 8, police)
+    world.assign(world.small.entrance, 8, world.wang)
+
+    # when the town asks for her shift to go to 小李, a cadre
+    with pytest.raises(ValidationError) as error:
+        services.request_swap(Actor(user=carol), given, world.li, now=before)
+
+    # then it is refused, naming the shift and the role; no request is stored
+    assert "青山镇东入口 " in messages(error)
+    assert "needs at least 1 police; after the swap it would have 0" in messages(error)
+    assert not SwapRequest.objects.exists()
+
+
+def test_it_refuses_at_approval_a_swap_below_a_role_minimum(world, carol, before):
+    # given two police officers on the entrance's 08:00 shift, one asking to give hers to 小李
+    first, second = world.small.staff[0], world.small.staff[1]
+    given = world.assign(world.small.entrance, 8, first)
+    other = world.assign(world.small.entrance, 8, second)
+    swap = services.request_swap(Actor(user=carol), given, world.li, now=before)
+    # and then the other officer is taken off the shift
+    services.unassign_staff(SYSTEM, other)
+
+    # when carol approves
+    with pytest.raises(ValidationError) as error:
+        services.decide_swap(Actor(user=carol), swap, approve=True, now=before)
+
+    # then it is refused: the shift would have no police officer; nothing moved
+    assert "needs at least 1 police; after the swap it would have 0" in messages(error)
+    given.refresh_from_db()
+    assert given.staff == first
+    swap.refresh_from_db()
+    assert swap.status == SwapStatus.REQUESTED
+
+
+def test_it_refuses_an_exchange_leaving_the_other_shift_below_its_minimum(world, carol, before):
+    # given 小王 and another cadre on day 1 08:00, and a police officer alone on day 2 08:00
+    police = world.small.staff[0]
+    given = world.assign(world.small.entrance, 8, world.wang)
+    world.assign(world.small.entrance, 8, world.small.staff[5])
+    theirs = world.assign(world.small.entrance, 8, police, day=1)
+
+    # when 小王 asks to exchange with the officer
+    with pytest.raises(ValidationError) as error:
+        services.request_swap(
+            Actor(user=world.wang_user), given, police, their_assignment=theirs, now=before
+        )
+
+    # then day 2's shift would lose its only police officer: refused
+    label = services.shift_label(world.shift(world.small.entrance, 8, 1))
+    assert f"{label} needs at least 1 police" in messages(error)
+
+
+def test_it_allows_a_swap_that_keeps_the_role_minimum(world, carol, before):
+    # given two police officers on the shift: one may give hers to a cadre
+    given = world.assign(world.small.entrance, 8, world.small.staff[0])
+    world.assign(world.small.entrance, 8, world.small.staff[1])
+    swap = services.request_swap(Actor(user=carol), given, world.li, now=before)
+    services.decide_swap(Actor(user=carol), swap, approve=True, now=before)
+    given.refresh_from_db()
+    assert given.staff == world.li
+
+
 def test_it_refuses_a_swap_of_a_started_shift_or_with_oneself(world, first_day, before):
     given = world.assign(world.small.entrance, 8, world.wang)
     with pytest.raises(ValidationError) as error:

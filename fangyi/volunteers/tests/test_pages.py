@@ -47,6 +47,31 @@ def test_it_registers_a_volunteer_and_keeps_input_on_errors(client_for, alice, v
     assert Volunteer.objects.get(name="新人").skills == ["errands"]
 
 
+def test_it_offers_only_accounts_not_linked_to_another_volunteer(
+    client_for, alice, village_a, erin, erin_volunteer, gina
+):
+    client = client_for(alice)
+    # the new volunteer's form offers gina's account (free), not erin's (linked to 吴尔)
+    response = client.get(reverse("volunteers:volunteer_create"))
+    choices = dict(response.context["form"].fields["user"].choices)
+    assert gina.pk in choices and erin.pk not in choices
+    # editing 吴尔 still offers her own account
+    response = client.get(reverse("volunteers:volunteer_edit", args=[erin_volunteer.pk]))
+    assert erin.pk in dict(response.context["form"].fields["user"].choices)
+    # a posted linked account is refused, and nothing is saved
+    data = {
+        "name": "新人",
+        "phone": "13700001112",
+        "jurisdiction": village_a.code,
+        "availability": "any",
+        "user": erin.pk,
+    }
+    response = client.post(reverse("volunteers:volunteer_create"), data)
+    assert response.status_code == 400
+    assert response.context["form"].errors["user"]
+    assert not Volunteer.objects.filter(name="新人").exists()
+
+
 def test_it_refuses_editing_another_villages_volunteer(client_for, bob, village_a):
     volunteer = make_volunteer(village_a, "东村人")
     response = client_for(bob).get(reverse("volunteers:volunteer_edit", args=[volunteer.pk]))

@@ -121,6 +121,28 @@ def test_it_updates_a_volunteer_keeping_the_phone_when_empty(alice, erin_volunte
     )
 
 
+def test_it_refuses_an_account_linked_to_another_volunteer_with_the_other_errors(
+    alice, village_a, erin, erin_volunteer, gina_volunteer
+):
+    # when alice registers someone with erin's account (erin's already) and a bad phone
+    with pytest.raises(ValidationError) as info:
+        services.register_volunteer(
+            act(alice), name="新人", phone="12345", jurisdiction=village_a, user=erin
+        )
+    # then both are reported at once
+    errors = errors_of(info)
+    assert set(errors) == {"phone", "user"}
+    assert errors["user"] == ["this account is already linked to another volunteer"]
+
+    # and moving erin's account to gina is refused too, while erin keeps hers
+    with pytest.raises(ValidationError) as info:
+        services.update_volunteer(act(alice), gina_volunteer, user=erin)
+    assert "already linked" in errors_of(info)["user"][0]
+    services.update_volunteer(act(alice), erin_volunteer, name="吴尔二", user=erin)
+    erin_volunteer.refresh_from_db()
+    assert erin_volunteer.user == erin and erin_volunteer.name == "吴尔二"
+
+
 def test_it_refuses_bob_editing_alices_volunteer(bob, erin_volunteer):
     with pytest.raises(PermissionDenied):
         services.update_volunteer(act(bob), erin_volunteer, name="x")
