@@ -1,19 +1,21 @@
 """Writing .xlsx files for download: streamed (constant memory), fast, and safe to open.
 
-Every export goes through `write_table`, so every exported text cell is neutralised: text starting
-with `=`, `+`, `-` or `@` (or a tab / carriage return) becomes a live formula as soon as someone
-edits the cell or saves the sheet as CSV (formula injection), so it is written with a leading
-apostrophe (OWASP's advice). Cells are always written as text, never parsed as formulas.
+Every export goes through `write_table` (one sheet) or `write_workbook` (several), so every
+exported text cell is neutralised: text starting with `=`, `+`, `-` or `@` (or a tab / carriage
+return) becomes a live formula as soon as someone edits the cell or saves the sheet as CSV
+(formula injection), so it is written with a leading apostrophe (OWASP's advice).
+Cells are always written as text, never parsed as formulas.
 
 Why not xlsxwriter: its constant-memory mode costs about 4.6 µs a cell, 10.6 s for a 120,000-row
 ledger of 19 columns on the benchmark machine; this writer streams the same SpreadsheetML (inline
-strings, one sheet, four styles) straight into the zip in about 1 s (docs/decisions.md).
+strings, four styles) straight into the zip in about 1 s (docs/decisions.md).
 """
 
 import math
 import re
 import zipfile
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import IO
 
@@ -37,6 +39,17 @@ def neutralize(value: object) -> object:
     return value
 
 
+@dataclass(frozen=True)
+class Sheet:
+    """One sheet of a workbook: `title` (if any) on row 1, then `headers`, then `rows`."""
+
+    name: str
+    headers: Sequence[str]
+    rows: Iterable[Sequence[object]]
+    title: str = ""
+    column_widths: Sequence[int] = ()
+
+
 def write_table(
     target: str | IO[bytes],
     headers: Sequence[str],
@@ -51,29 +64,63 @@ def write_table(
     `title` (if any) goes on row 1 above the headers. Memory stays flat whatever the row count:
     rows are turned into XML and compressed in batches. Returns the number of data rows.
     """
-    sheet = _SheetWriter(len(headers) + 1)
+    sheet = Sheet(sheet_name, headers, rows, title=title, column_widths=column_widths)
+    return write_workbook(target, [sheet])[0]
+
+
+def write_workbook(target: str | IO[bytes], sheets: Sequence[Sheet]) -> list[int]:
+    """Write `sheets`, in order, to one .xlsx at `target`; each is streamed like `write_table`.
+    Returns the number of data rows of each sheet."""
+    if not sheets:
+        raise ValueError("a workbook needs at least one sheet")
+    names = _sheet_names([sheet.name for sheet in sheets])
+    counts = []
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as book:
-        for name, content in _package_parts(sheet_name).items():
+        for name, content in _package_parts(names).items():
             book.writestr(name, content)
-        with book.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as out:
-            header_row = 2 if title else 1
-            out.write(sheet.start(header_row, column_widths))
-            if title:
-                out.write(sheet.row(1, [title], _TITLE))
-            out.write(sheet.row(header_row, [str(h) for h in headers], _HEADER))
-            count = 0
-            batch: list[bytes] = []
-            for values in rows:
-                count += 1
-                if header_row + count > MAX_ROWS:
-                    raise ValueError("more rows than an Excel sheet holds")
-                batch.append(sheet.row(header_row + count, values))
-                if len(batch) >= _FLUSH_ROWS:
-                    out.write(b"".join(batch))
-                    batch.clear()
+        for number, sheet in enumerate(sheets, start=1):
+            with book.open(f"xl/worksheets/sheet{number}.xml", "w", force_zip64=True) as out:
+                counts.append(_write_sheet(out, sheet))
+    return counts
+
+
+def _write_sheet(out: IO[bytes], sheet: Sheet) -> int:
+    writer = _SheetWriter(len(sheet.headers) + 1)
+    header_row = 2 if sheet.title else 1
+    out.write(writer.start(header_row, sheet.column_widths))
+    if sheet.title:
+        out.write(writer.row(1, [sheet.title], _TITLE))
+    out.write(writer.row(header_row, [str(h) for h in sheet.headers], _HEADER))
+    count = 0
+    batch: list[bytes] = []
+    for values in sheet.rows:
+        count += 1
+        if header_row + count > MAX_ROWS:
+            raise ValueError("more rows than an Excel sheet holds")
+        batch.append(writer.row(header_row + count, values))
+        if len(batch) >= _FLUSH_ROWS:
             out.write(b"".join(batch))
-            out.write(b"</sheetData></worksheet>")
+            batch.clear()
+    out.write(b"".join(batch))
+    out.write(b"</sheetData></worksheet>")
     return count
+
+
+def _sheet_names(wanted: Sequence[str]) -> list[str]:
+    """Names Excel accepts: no []:*?/\\, at most 31 characters, unique ignoring case (a clash
+    gets " (2)", " (3)"...)."""
+    names: list[str] = []
+    taken: set[str] = set()
+    for number, raw in enumerate(wanted, start=1):
+        name = re.sub(r"[\[\]:*?/\\]", " ", str(raw))[:31] or f"Sheet{number}"
+        candidate, copy = name, 1
+        while candidate.casefold() in taken:
+            copy += 1
+            suffix = f" ({copy})"
+            candidate = name[: 31 - len(suffix)] + suffix
+        taken.add(candidate.casefold())
+        names.append(candidate)
+    return names
 
 
 class _SheetWriter:
@@ -136,6 +183,10 @@ def _text(value: str) -> str:
     return value
 
 
+def _attribute(value: str) -> str:
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace('"', "&quot;")
+
+
 def _serial(value: datetime) -> float:
     """Excel has no time zones: the town's local time as days since 1899-12-30."""
     if timezone.is_aware(value):
@@ -159,29 +210,41 @@ _PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 _XML = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 
 
-def _package_parts(sheet_name: str) -> dict[str, str]:
-    """Everything but the sheet: content types, relationships, workbook, styles."""
-    name = re.sub(r"[\[\]:*?/\\]", " ", sheet_name)[:31] or "Sheet1"
-    name = name.replace("&", "&amp;").replace("<", "&lt;").replace('"', "&quot;")
+def _package_parts(sheet_names: Sequence[str]) -> dict[str, str]:
+    """Everything but the sheets: content types, relationships, workbook, styles."""
     ooxml = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+    numbers = range(1, len(sheet_names) + 1)
+    overrides = "".join(
+        f'<Override PartName="/xl/worksheets/sheet{n}.xml" ContentType="{ooxml}.worksheet+xml"/>'
+        for n in numbers
+    )
+    sheet_rels = "".join(
+        f'<Relationship Id="rId{n}" Type="{_REL}/worksheet" Target="worksheets/sheet{n}.xml"/>'
+        for n in numbers
+    )
+    entries = "".join(
+        f'<sheet name="{_attribute(name)}" sheetId="{n}" r:id="rId{n}"/>'
+        for n, name in zip(numbers, sheet_names, strict=True)
+    )
+    styles_id = len(sheet_names) + 1
     return {
         "[Content_Types].xml": _XML
         + '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
         '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
         '<Default Extension="xml" ContentType="application/xml"/>'
         f'<Override PartName="/xl/workbook.xml" ContentType="{ooxml}.sheet.main+xml"/>'
-        f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{ooxml}.worksheet+xml"/>'
+        f"{overrides}"
         f'<Override PartName="/xl/styles.xml" ContentType="{ooxml}.styles+xml"/>'
         "</Types>",
         "_rels/.rels": _XML + f'<Relationships xmlns="{_PKG_REL}">'
         f'<Relationship Id="rId1" Type="{_REL}/officeDocument" Target="xl/workbook.xml"/>'
         "</Relationships>",
         "xl/_rels/workbook.xml.rels": _XML + f'<Relationships xmlns="{_PKG_REL}">'
-        f'<Relationship Id="rId1" Type="{_REL}/worksheet" Target="worksheets/sheet1.xml"/>'
-        f'<Relationship Id="rId2" Type="{_REL}/styles" Target="styles.xml"/>'
+        f"{sheet_rels}"
+        f'<Relationship Id="rId{styles_id}" Type="{_REL}/styles" Target="styles.xml"/>'
         "</Relationships>",
         "xl/workbook.xml": _XML + f'<workbook xmlns="{_MAIN}" xmlns:r="{_REL}">'
-        f'<sheets><sheet name="{name}" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        f"<sheets>{entries}</sheets></workbook>",
         "xl/styles.xml": _XML + f'<styleSheet xmlns="{_MAIN}">'
         '<numFmts count="2"><numFmt numFmtId="164" formatCode="yyyy\\-mm\\-dd"/>'
         '<numFmt numFmtId="165" formatCode="yyyy\\-mm\\-dd hh:mm"/></numFmts>'
