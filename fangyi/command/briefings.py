@@ -2,8 +2,10 @@
 raw rows a problem list needs, in the default language, then stored (frozen once published).
 The schema is the one `documents.py` and the briefing pages render."""
 
-from collections import defaultdict
+from collections.abc import Callable, Hashable, Iterable
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import TypeVar
 
 from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Q
@@ -12,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from fangyi.command import selectors
-from fangyi.command.figures import FIGURES
+from fangyi.command.figures import FIGURES, FigureKind
 from fangyi.command.models import Briefing, BriefingStatus
 from fangyi.command.rollups import day_start
 from fangyi.core.identity import mask_name
@@ -31,6 +33,7 @@ TREND_KEYS = (
     "checkpoint.persuaded",
     *(f.key for f in FIGURES if f.key.startswith("quarantine.active.")),
     "cases.new",
+    "contacts.close",
     "ledger.new",
     "push.pending",
 )
@@ -40,6 +43,7 @@ def build_content(jurisdiction: Jurisdiction, day: date, now: datetime) -> dict:
     """Everything the briefing of `jurisdiction` for `day` shows, as JSON-ready values."""
     with translation.override(settings.LANGUAGE_CODE):
         figures = selectors.figures_for(jurisdiction, day)
+        measured_on = selectors.snapshot_day(day)
         stock = selectors.key_stock(jurisdiction, day)
         moment = min(day_start(day + timedelta(days=1)), now)
         return {
@@ -51,10 +55,8 @@ def build_content(jurisdiction: Jurisdiction, day: date, now: datetime) -> dict:
             },
             "day": day.isoformat(),
             "generated_at": timezone.localtime(now).isoformat(),
-            "figures": [
-                {"key": v.key, "value": v.value, "previous": v.previous, "total": v.total}
-                for v in figures.values.values()
-            ],
+            "figures": [_figure_row(v, measured_on) for v in figures.values.values()],
+            "snapshot_day": measured_on.isoformat() if measured_on else None,
             "children": [
                 {
                     "code": row.jurisdiction.code if row.jurisdiction else None,
@@ -73,6 +75,15 @@ def build_content(jurisdiction: Jurisdiction, day: date, now: datetime) -> dict:
             "releases_tomorrow": _releases_tomorrow(jurisdiction, day),
             "corrections": _corrections(jurisdiction, day),
         }
+
+
+def _figure_row(value: selectors.FigureValue, measured_on: date | None) -> dict:
+    """A snapshot figure is `measured` only if a rollup pass stands for the day (else its 0
+    is no count at all); content stored before this field counts as measured."""
+    row = {"key": value.key, "value": value.value, "previous": value.previous, "total": value.total}
+    if value.figure.kind == FigureKind.SNAPSHOT:
+        row["measured"] = measured_on is not None
+    return row
 
 
 def _stock_line(line: selectors.StockLine) -> dict:
@@ -105,62 +116,103 @@ def _problems(
 
 
 def _low_stock(jurisdiction: Jurisdiction, stock: list[selectors.StockLine]) -> list[dict]:
-    problems = []
-    for line in stock:
-        if line.low:
-            problems.append(
-                {
-                    "kind": "low_stock",
-                    "where": jurisdiction.name,
-                    "where_code": jurisdiction.code,
-                    "who": "",
-                    "what": _("%(item)s: %(on_hand)s %(unit)s left, under the warning level")
-                    % {
-                        "item": line.item,
-                        "on_hand": line.on_hand,
-                        "unit": line.item.get_unit_display(),
-                    },
-                    "count": 1,
-                    "link": "/supplies/",
-                }
-            )
-    return problems
+    return [
+        _problem(
+            "low_stock",
+            jurisdiction.name,
+            jurisdiction.code,
+            "",
+            _("%(item)s: %(on_hand)s %(unit)s left, under the warning level")
+            % {"item": line.item, "on_hand": line.on_hand, "unit": line.item.get_unit_display()},
+            1,
+            "/supplies/",
+        )
+        for line in stock
+        if line.low
+    ]
+
+
+def _problem(
+    kind: str, where: str, where_code: str, who: str, what: str, count: int, link: str
+) -> dict:
+    return {
+        "kind": kind,
+        "where": where,
+        "where_code": where_code,
+        "who": who,
+        "what": what,
+        "count": count,
+        "link": link,
+    }
+
+
+T = TypeVar("T")
+
+
+@dataclass
+class _Group:
+    """The rows of one problem at one place: the rows, their total count and who is
+    responsible (each once, in the rows' order)."""
+
+    name: str
+    rows: list = field(default_factory=list)
+    count: int = 0
+    who: list[str] = field(default_factory=list)
+
+    def link(self, one: str, many: str) -> str:
+        """The row's own page if there is one row, else the list page."""
+        return one if len(self.rows) == 1 else many
+
+
+def _grouped(
+    rows: Iterable[T],
+    key: Callable[[T], Hashable],
+    name: Callable[[T], str],
+    who: Callable[[T], Iterable[str]],
+    count: Callable[[T], int] = lambda row: 1,
+) -> dict[Hashable, _Group]:
+    """`rows` gathered by `key`, in the order of their first row."""
+    groups: dict[Hashable, _Group] = {}
+    for row in rows:
+        group_key = key(row)
+        group = groups.get(group_key)
+        if group is None:
+            group = groups[group_key] = _Group(name(row))
+        group.rows.append(row)
+        group.count += count(row)
+        for person in who(row):
+            if person and person not in group.who:
+                group.who.append(person)
+    return groups
 
 
 def _missed_checks(jurisdiction: Jurisdiction, moment: datetime) -> list[dict]:
     """Running orders with missed checks, per village, with the orders' current teams."""
     rows = missed_checks(None, moment, within=jurisdiction.code)
     names = _village_names(row.village_code for row in rows)
-    groups: dict[str, dict] = {}
-    for row in rows:
-        code = _village_code(row.village_code)
-        group = groups.setdefault(
-            code,
-            {"name": names[code], "people": 0, "missed": 0, "who": [], "link": row.link},
-        )
-        group["people"] += 1
-        group["missed"] += row.missed
-        for member in row.team:
-            if member not in group["who"]:
-                group["who"].append(member)
-        if group["people"] > 1:
-            group["link"] = "/quarantine/"
+    groups = _grouped(
+        rows,
+        key=lambda row: _village_code(row.village_code),
+        name=lambda row: names[_village_code(row.village_code)],
+        who=lambda row: row.team,
+        count=lambda row: row.missed,
+    )
     return [
-        {
-            "kind": "missed_check",
-            "where": g["name"],
-            "where_code": code,
-            "who": "、".join(g["who"]),
-            "what": ngettext(
+        _problem(
+            "missed_check",
+            group.name,
+            code,
+            "、".join(group.who),
+            ngettext(
                 "%(n)d missed check of %(people)d person under observation",
                 "%(n)d missed checks of %(people)d people under observation",
-                g["missed"],
+                group.count,
             )
-            % {"n": g["missed"], "people": g["people"]},
-            "count": g["missed"],
-            "link": g["link"],
-        }
-        for code, g in sorted(groups.items())
+            % {"n": group.count, "people": len(group.rows)},
+            group.count,
+            group.link(group.rows[0].link, "/quarantine/"),
+        )
+        for code, group in sorted(groups.items())
     ]
 
 
@@ -181,7 +233,7 @@ def _shift_problems(
     after their start), per checkpoint with its responsible person."""
     start = day_start(day)
     end = min(day_start(day + timedelta(days=1)), moment)
-    shifts = (
+    shifts = list(
         Shift.objects.within(jurisdiction.code)
         .filter(starts_at__gte=start, starts_at__lt=end, roster__status=RosterStatus.PUBLISHED)
         .annotate(
@@ -201,31 +253,34 @@ def _shift_problems(
         .order_by("checkpoint__jurisdiction_id", "checkpoint__name", "starts_at")
     )
     late = now - timedelta(minutes=NO_SHOW_MINUTES)
-    short: dict[tuple, list] = defaultdict(list)
-    absent: dict[tuple, list] = defaultdict(list)
-    for pk, starts_at, needed, staffed, present, name, code, person in shifts:
-        where = (code, name, person)
-        if staffed < needed:
-            short[where].append((pk, starts_at, needed - staffed))
-        if not present and starts_at <= late:
-            absent[where].append((pk, starts_at, 0))
     problems = []
-    for kind, groups, text in (
-        ("uncovered_shift", short, _("%(n)d shifts short of staff (%(times)s)")),
-        ("no_show", absent, _("%(n)d shifts nobody checked in to (%(times)s)")),
+    for kind, rows, text in (
+        (
+            "uncovered_shift",
+            [s for s in shifts if s[3] < s[2]],
+            _("%(n)d shifts short of staff (%(times)s)"),
+        ),
+        (
+            "no_show",
+            [s for s in shifts if not s[4] and s[1] <= late],
+            _("%(n)d shifts nobody checked in to (%(times)s)"),
+        ),
     ):
-        for (code, name, person), rows in groups.items():
-            times = "、".join(timezone.localtime(at).strftime("%H:%M") for _pk, at, _n in rows)
+        groups = _grouped(
+            rows, key=lambda s: (s[6], s[5], s[7]), name=lambda s: s[5], who=lambda s: [s[7]]
+        )
+        for (code, name, person), group in groups.items():
+            times = "、".join(timezone.localtime(s[1]).strftime("%H:%M") for s in group.rows)
             problems.append(
-                {
-                    "kind": kind,
-                    "where": name,
-                    "where_code": code,
-                    "who": person,
-                    "what": text % {"n": len(rows), "times": times},
-                    "count": len(rows),
-                    "link": f"/roster/shift/{rows[0][0]}/",
-                }
+                _problem(
+                    kind,
+                    name,
+                    code,
+                    person,
+                    text % {"n": len(group.rows), "times": times},
+                    len(group.rows),
+                    f"/roster/shift/{group.rows[0][0]}/",
+                )
             )
     return problems
 
@@ -240,39 +295,29 @@ def _overdue_requests(jurisdiction: Jurisdiction, moment: datetime) -> list[dict
         )
         .order_by("jurisdiction_id", "needed_by", "pk")
     )
-    groups: dict[str, dict] = {}
-    for external_id, code, name, team, volunteer in rows:
-        group = groups.setdefault(
-            code, {"name": name, "n": 0, "who": [], "link": f"/volunteers/requests/{external_id}/"}
-        )
-        group["n"] += 1
-        if group["n"] > 1:
-            group["link"] = "/volunteers/requests/"
-        for who in (team, volunteer):
-            if who and who not in group["who"]:
-                group["who"].append(who)
+    groups = _grouped(rows, key=lambda r: r[1], name=lambda r: r[2], who=lambda r: (r[3], r[4]))
     return [
-        {
-            "kind": "overdue_request",
-            "where": g["name"],
-            "where_code": code,
-            "who": "、".join(g["who"]),
-            "what": ngettext(
+        _problem(
+            "overdue_request",
+            group.name,
+            code,
+            "、".join(group.who),
+            ngettext(
                 "%(n)d service request past the time needed",
                 "%(n)d service requests past the time needed",
-                g["n"],
+                group.count,
             )
-            % {"n": g["n"]},
-            "count": g["n"],
-            "link": g["link"],
-        }
-        for code, g in groups.items()
+            % {"n": group.count},
+            group.count,
+            group.link(f"/volunteers/requests/{group.rows[0][0]}/", "/volunteers/requests/"),
+        )
+        for code, group in groups.items()
     ]
 
 
 def _overdue_verifications(jurisdiction: Jurisdiction, moment: datetime) -> list[dict]:
     """Pushed people not verified by their list's deadline, as of `moment`, per village and list."""
-    tasks = (
+    tasks = list(
         VerificationTask.objects.within(jurisdiction.code)
         .filter(push_list__deadline_at__lt=moment, push_list__received_at__lt=moment)
         .exclude(verified_at__lt=moment, result__gt="")
@@ -286,40 +331,37 @@ def _overdue_verifications(jurisdiction: Jurisdiction, moment: datetime) -> list
         )
         .order_by("entry__jurisdiction_id", "push_list__deadline_at")
     )
-    tasks = list(tasks)
     names = _village_names(task[0] for task in tasks)
-    groups: dict[tuple, dict] = {}
-    for code, list_id, list_name, deadline, full_name, username in tasks:
-        code = _village_code(code)
-        group = groups.setdefault(
-            (code, list_id),
-            {"name": names[code], "list": list_name, "deadline": deadline, "n": 0, "who": []},
-        )
-        group["n"] += 1
-        cadre = full_name or username
-        if cadre and cadre not in group["who"]:
-            group["who"].append(cadre)
-    return [
-        {
-            "kind": "overdue_verification",
-            "where": g["name"],
-            "where_code": code,
-            "who": "、".join(g["who"]),
-            "what": ngettext(
-                "%(n)d person on %(list)s not verified, deadline %(deadline)s",
-                "%(n)d people on %(list)s not verified, deadline %(deadline)s",
-                g["n"],
-            )
-            % {
-                "n": g["n"],
-                "list": g["list"],
-                "deadline": timezone.localtime(g["deadline"]).strftime("%m-%d %H:%M"),
-            },
-            "count": g["n"],
-            "link": f"/ledger/push-lists/{list_id}/",
+    groups = _grouped(
+        tasks,
+        key=lambda t: (_village_code(t[0]), t[1]),
+        name=lambda t: names[_village_code(t[0])],
+        who=lambda t: [t[4] or t[5]],
+    )
+    problems = []
+    for (code, list_id), group in groups.items():
+        _code, _list_id, list_name, deadline, *_cadre = group.rows[0]
+        what = ngettext(
+            "%(n)d person on %(list)s not verified, deadline %(deadline)s",
+            "%(n)d people on %(list)s not verified, deadline %(deadline)s",
+            group.count,
+        ) % {
+            "n": group.count,
+            "list": list_name,
+            "deadline": timezone.localtime(deadline).strftime("%m-%d %H:%M"),
         }
-        for (code, list_id), g in groups.items()
-    ]
+        problems.append(
+            _problem(
+                "overdue_verification",
+                group.name,
+                code,
+                "、".join(group.who),
+                what,
+                group.count,
+                f"/ledger/push-lists/{list_id}/",
+            )
+        )
+    return problems
 
 
 def _releases_tomorrow(jurisdiction: Jurisdiction, day: date) -> list[dict]:
@@ -360,7 +402,11 @@ def _corrections(jurisdiction: Jurisdiction, day: date) -> list[dict]:
     )
     if previous is None:
         return []
-    published = {f["key"]: f["value"] for f in previous.content.get("figures", [])}
+    published = {
+        f["key"]: f["value"]
+        for f in previous.content.get("figures", [])
+        if f.get("measured", True)  # an unmeasured snapshot was published as "—"
+    }
     now = selectors.figures_for(jurisdiction, previous.day)
     return [
         {"day": previous.day.isoformat(), "key": key, "published": value, "now": now.value(key)}

@@ -1,19 +1,41 @@
 """The daily briefing as a printable A4 PDF, rendered only from `Briefing.content` (so a
 published briefing prints the same whatever was corrected since), in the deployment's language
-with Debian's fonts-noto-cjk; WeasyPrint fetches nothing."""
+with Debian's fonts-noto-cjk; WeasyPrint fetches nothing and runs no JavaScript, so the charts
+are SVG drawn here (`charts.py`)."""
+
+from datetime import date
 
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.functional import Promise
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from fangyi.checkpoints.posters import FONT_FAMILY
-from fangyi.command.figures import FIGURE_BY_KEY, SECTION_LABELS
+from fangyi.command import charts
+from fangyi.command.figures import FIGURE_BY_KEY, FIGURES, SECTION_LABELS
 from fangyi.command.models import Briefing
 
+QUARANTINE_KEYS = tuple(f.key for f in FIGURES if f.key.startswith("quarantine.active."))
+# The dashboard's trend charts (views.TREND_CHARTS), with their titles.
+TREND_CHARTS: tuple[tuple[Promise, tuple[str, ...]], ...] = (
+    (
+        gettext_lazy("People checked and persuaded back"),
+        ("checkpoint.people", "checkpoint.persuaded"),
+    ),
+    (gettext_lazy("Active quarantine by kind"), QUARANTINE_KEYS),
+    (gettext_lazy("New cases and contacts"), ("cases.new", "contacts.close")),
+    (gettext_lazy("Ledger entries and verifications pending"), ("ledger.new", "push.pending")),
+)
+MAX_BARS = 30  # sub-jurisdictions in the bar chart; a county's towns or a town's villages fit
 
-def _sections(content: dict) -> list[dict]:
+
+def figure_sections(content: dict) -> list[dict]:
     """The day's figures grouped by section, each with its label (figures the catalogue no
-    longer knows are left out)."""
+    longer knows are left out). A snapshot no rollup pass measured for the day has value and
+    change None (shown "—"), not 0."""
     sections: dict[str, dict] = {}
     for row in content.get("figures", []):
         figure = FIGURE_BY_KEY.get(row["key"])
@@ -22,30 +44,93 @@ def _sections(content: dict) -> list[dict]:
         section = sections.setdefault(
             figure.section, {"label": SECTION_LABELS[figure.section], "rows": []}
         )
+        measured = row.get("measured", True)
         section["rows"].append(
             {
                 "label": figure.label,
-                "value": row["value"],
-                "change": row["value"] - row["previous"],
+                "value": row["value"] if measured else None,
+                "change": row["value"] - row["previous"] if measured else None,
                 "total": row["total"],
-                "problem": figure.problem and row["value"] > 0,
+                "problem": measured and figure.problem and row["value"] > 0,
             }
         )
     return list(sections.values())
+
+
+def trend_charts(content: dict) -> list[dict[str, str | SafeString]]:
+    """The dashboard's four trend charts as SVG, from the stored series (a series the content
+    does not hold, in a briefing stored before it was added, is left out)."""
+    trend = content.get("trend") or {}
+    days = [date.fromisoformat(day) for day in trend.get("days", [])]
+    stored = trend.get("series", {})
+    drawn = []
+    for title, keys in TREND_CHARTS:
+        series = [
+            charts.Series(str(FIGURE_BY_KEY[key].label), stored[key])
+            for key in keys
+            if key in stored and key in FIGURE_BY_KEY
+        ]
+        if series and days:
+            svg = mark_safe(charts.line_chart(str(title), days, series))
+            drawn.append({"title": str(title), "svg": svg})
+    return drawn
+
+
+def quarantine_by_child(content: dict) -> dict | None:
+    """People under quarantine or observation (all kinds) in each sub-jurisdiction, most first,
+    as a bar chart; None when the jurisdiction has no sub-jurisdictions."""
+    rows = [
+        (
+            row["name"] if row.get("code") else _("held at this level itself"),
+            sum(row["values"].get(key, 0) for key in QUARANTINE_KEYS),
+        )
+        for row in content.get("children", [])
+    ]
+    if not rows:
+        return None
+    rows.sort(key=lambda row: -row[1])
+    title = _("Under quarantine or observation, by sub-jurisdiction")
+    return {
+        "title": title,
+        "svg": mark_safe(charts.bar_chart(title, rows[:MAX_BARS])),
+        "left_out": max(0, len(rows) - MAX_BARS),
+    }
+
+
+def _snapshot_note(content: dict) -> str:
+    """Which pass the ledger's status counts come from, when it is not the briefing's day."""
+    measured_on = content.get("snapshot_day")
+    if measured_on and measured_on != content.get("day"):
+        return _("Ledger statuses as counted by the last rollup pass, on %(day)s.") % {
+            "day": measured_on
+        }
+    if "snapshot_day" in content and measured_on is None:
+        return _("No rollup pass counted the ledger's statuses by that day (shown as —).")
+    return ""
 
 
 def briefing_pdf(briefing: Briefing) -> bytes:
     from weasyprint import HTML
     from weasyprint.urls import URLFetcher
 
+    return HTML(
+        string=briefing_html(briefing), url_fetcher=URLFetcher(allowed_protocols={"data"})
+    ).write_pdf()
+
+
+def briefing_html(briefing: Briefing) -> str:
+    """The HTML the PDF is printed from."""
     content = briefing.content
     with translation.override(settings.LANGUAGE_CODE):
-        html = render_to_string(
+        return render_to_string(
             "command/briefing_pdf.html",
             {
                 "briefing": briefing,
                 "content": content,
-                "sections": _sections(content),
+                "sections": figure_sections(content),
+                "snapshot_note": _snapshot_note(content),
+                "trend_charts": trend_charts(content),
+                "child_chart": quarantine_by_child(content),
                 "corrections": [
                     {**row, "label": FIGURE_BY_KEY[row["key"]].label}
                     for row in content.get("corrections", [])
@@ -54,4 +139,3 @@ def briefing_pdf(briefing: Briefing) -> bytes:
                 "font_family": FONT_FAMILY,
             },
         )
-    return HTML(string=html, url_fetcher=URLFetcher(allowed_protocols={"data"})).write_pdf()
