@@ -2,7 +2,8 @@
 jurisdiction's figures on a day, its table by sub-jurisdiction, checkpoints open and stock.
 
 Scoped like the page (`selectors.dashboard_jurisdiction`): a jurisdiction outside the user's
-reach is a 404, a role without `command.view_dashboard` a 403; a malformed day is a 422."""
+reach is a 404 (the same as an unknown code), a role without `command.view_dashboard` a 403; a
+malformed day or one after today is a 422."""
 
 from datetime import date, datetime
 
@@ -76,6 +77,8 @@ def dashboard(request, jurisdiction: str = "", day: str = ""):
             on = date.fromisoformat(day)
         except ValueError:
             return Status(422, {"detail": _("The day must be a date as YYYY-MM-DD.")})
+        if on > selectors.today():
+            return Status(422, {"detail": _("the day cannot be in the future")})
     else:
         on = selectors.today()
     figures = selectors.figures_for(place, on)

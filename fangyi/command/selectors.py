@@ -17,6 +17,8 @@ from fangyi.core.models import Alert, Jurisdiction, User
 from fangyi.supplies.models import Item, Store
 from fangyi.supplies.selectors import COVER_WINDOW_DAYS, days_of_cover
 
+VILLAGE_CODE_LENGTH = 12  # county 6, town 9, village 12 digits; a group has 15
+
 
 @dataclass(frozen=True)
 class FigureValue:
@@ -296,7 +298,10 @@ def last_refreshed() -> RollupRun | None:
 
 
 def dashboard_jurisdiction(user: User, code: str | None) -> Jurisdiction | None:
-    """The jurisdiction a user asked to see: their own, or one below it (drill-down)."""
+    """The jurisdiction a user asked to see: their own, or one below it (drill-down), down to a
+    village: the rollups fold groups into their village, so a group has no figures of its own."""
+    if code is not None and len(code) > VILLAGE_CODE_LENGTH:
+        return None
     own = user.jurisdiction_id
     if own is None and user.is_superuser:
         if code is None:

@@ -68,23 +68,35 @@ def dashboard_context(request: HttpRequest, jurisdiction: Jurisdiction) -> dict[
     checkpoints = selectors.checkpoints_open(jurisdiction)
     stock = selectors.key_stock(jurisdiction, day)
 
+    # ?sort=-key: largest first (what a header's first click gives, here and in dashboard.js),
+    # ?sort=key: smallest first. Rows with equal figures keep the order by code.
     sort = request.GET.get("sort", "")
     descending = sort.startswith("-")
-    sort_key = sort.lstrip("-")
+    sort_key = sort.removeprefix("-")
+    if sort_key not in FIGURE_BY_KEY:
+        sort, sort_key = "", ""
     rows = selectors.children_table(jurisdiction, day)
-    if sort_key in FIGURE_BY_KEY:
-        rows.sort(key=lambda row: row.values.get(sort_key, 0), reverse=not descending)
+    order = list(range(len(rows)))  # by code; dashboard.js breaks ties on it too
+    if sort_key:
+        order.sort(key=lambda index: rows[index].values.get(sort_key, 0), reverse=descending)
     columns = [
-        {"key": f.key, "label": f.label, "problem": f.problem}
+        {
+            "key": f.key,
+            "label": f.label,
+            "problem": f.problem,
+            "order": ("descending" if descending else "ascending") if f.key == sort_key else "",
+            "next_sort": f.key if f.key == sort_key and descending else f"-{f.key}",
+        }
         for f in FIGURES
         if any(row.values.get(f.key) for row in rows) or f.problem
     ]
     table = [
         {
-            "jurisdiction": row.jurisdiction,
-            "cells": [row.values.get(c["key"], 0) for c in columns],
+            "jurisdiction": rows[index].jurisdiction,
+            "position": index,
+            "cells": [rows[index].values.get(c["key"], 0) for c in columns],
         }
-        for row in rows
+        for index in order
     ]
 
     query = f"?j={jurisdiction.code}"

@@ -6,6 +6,7 @@ import pytest
 from fangyi.command import rollups
 from fangyi.command import testing as build
 from fangyi.command.selectors import figures_for
+from fangyi.testing import create_jurisdiction
 
 
 @pytest.fixture
@@ -36,6 +37,14 @@ def test_it_keeps_a_village_cadre_in_their_village(client, alice, town, village_
     assert client.get(f"/command/?j={village_b.code}").status_code == 404
     assert client.get(f"/command/?j={town.code}").status_code == 404
     assert client.get("/command/?j=nonsense").status_code == 404
+
+
+def test_it_stops_the_drill_down_at_the_village(client, carol, village_a, rolled_up):
+    """The rollups fold a group into its village: a group's page would show only zeros."""
+    group = create_jurisdiction(village_a.code + "001", "一组")
+    client.force_login(carol)
+    assert client.get(f"/command/?j={village_a.code}").status_code == 200
+    assert client.get(f"/command/?j={group.code}").status_code == 404
 
 
 def test_it_answers_the_api_with_the_rollup_figures(client, carol, town, rolled_up):
