@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from fangyi.command import exports, services
-from fangyi.command.documents import figure_sections
+from fangyi.command.documents import figure_sections, problem_groups
 from fangyi.command.figures import FIGURE_BY_KEY, FIGURES
 from fangyi.command.models import Briefing
 from fangyi.core.audit import Actor
@@ -144,10 +144,7 @@ def _detail(request: HttpRequest, briefing: Briefing, notes_form=None, error=Non
         "content": content,
         "sections": figure_sections(content),
         "children": _children_table(content),
-        "problems": [
-            {**p, "kind_label": exports.problem_kind_label(p["kind"])}
-            for p in content.get("problems", [])
-        ],
+        "problem_groups": problem_groups(content),
         "releases": [
             {**r, "kind_label": exports.quarantine_kind_label(r["kind"])}
             for r in content.get("releases_tomorrow", [])

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from fangyi.command import selectors
-from fangyi.command.figures import FIGURES, FigureKind
+from fangyi.command.figures import TREND_CHARTS, FigureKind
 from fangyi.command.models import Briefing, BriefingStatus
 from fangyi.command.rollups import day_start
 from fangyi.core.identity import mask_name
@@ -28,15 +28,7 @@ from fangyi.volunteers.models import ServiceRequest
 
 CONTENT_VERSION = 1
 VILLAGE_CODE_LENGTH = 12
-TREND_KEYS = (
-    "checkpoint.people",
-    "checkpoint.persuaded",
-    *(f.key for f in FIGURES if f.key.startswith("quarantine.active.")),
-    "cases.new",
-    "contacts.close",
-    "ledger.new",
-    "push.pending",
-)
+TREND_KEYS = tuple(key for chart in TREND_CHARTS for key in chart.keys)
 
 
 def build_content(jurisdiction: Jurisdiction, day: date, now: datetime) -> dict:
@@ -316,7 +308,8 @@ def _overdue_requests(jurisdiction: Jurisdiction, moment: datetime) -> list[dict
 
 
 def _overdue_verifications(jurisdiction: Jurisdiction, moment: datetime) -> list[dict]:
-    """Pushed people not verified by their list's deadline, as of `moment`, per village and list."""
+    """Pushed people not verified by their list's deadline, as of `moment`, per village: one
+    row however many lists are late there (a county has thousands of village × list pairs)."""
     tasks = list(
         VerificationTask.objects.within(jurisdiction.code)
         .filter(push_list__deadline_at__lt=moment, push_list__received_at__lt=moment)
@@ -334,31 +327,41 @@ def _overdue_verifications(jurisdiction: Jurisdiction, moment: datetime) -> list
     names = _village_names(task[0] for task in tasks)
     groups = _grouped(
         tasks,
-        key=lambda t: (_village_code(t[0]), t[1]),
+        key=lambda t: _village_code(t[0]),
         name=lambda t: names[_village_code(t[0])],
         who=lambda t: [t[4] or t[5]],
     )
     problems = []
-    for (code, list_id), group in groups.items():
-        _code, _list_id, list_name, deadline, *_cadre = group.rows[0]
-        what = ngettext(
-            "%(n)d person on %(list)s not verified, deadline %(deadline)s",
-            "%(n)d people on %(list)s not verified, deadline %(deadline)s",
-            group.count,
-        ) % {
+    for code, group in groups.items():
+        _code, first_list, list_name, deadline, *_cadre = group.rows[0]  # the earliest deadline
+        lists = len({row[1] for row in group.rows})
+        values = {
             "n": group.count,
             "list": list_name,
+            "lists": lists,
             "deadline": timezone.localtime(deadline).strftime("%m-%d %H:%M"),
         }
+        if lists == 1:
+            what = ngettext(
+                "%(n)d person on %(list)s not verified, deadline %(deadline)s",
+                "%(n)d people on %(list)s not verified, deadline %(deadline)s",
+                group.count,
+            )
+            link = f"/ledger/push-lists/{first_list}/"
+        else:
+            what = _(
+                "%(n)d people on %(lists)d lists not verified, the earliest deadline %(deadline)s"
+            )
+            link = "/ledger/tasks/"
         problems.append(
             _problem(
                 "overdue_verification",
                 group.name,
                 code,
                 "、".join(group.who),
-                what,
+                what % values,
                 group.count,
-                f"/ledger/push-lists/{list_id}/",
+                link,
             )
         )
     return problems

@@ -8,28 +8,60 @@ from datetime import date
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
-from django.utils.functional import Promise
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from fangyi.checkpoints.posters import FONT_FAMILY
 from fangyi.command import charts
-from fangyi.command.figures import FIGURE_BY_KEY, FIGURES, SECTION_LABELS
+from fangyi.command.figures import FIGURE_BY_KEY, SECTION_LABELS, TREND_CHARTS
 from fangyi.command.models import Briefing
 
-QUARANTINE_KEYS = tuple(f.key for f in FIGURES if f.key.startswith("quarantine.active."))
-# The dashboard's trend charts (views.TREND_CHARTS), with their titles.
-TREND_CHARTS: tuple[tuple[Promise, tuple[str, ...]], ...] = (
-    (
-        gettext_lazy("People checked and persuaded back"),
-        ("checkpoint.people", "checkpoint.persuaded"),
-    ),
-    (gettext_lazy("Active quarantine by kind"), QUARANTINE_KEYS),
-    (gettext_lazy("New cases and contacts"), ("cases.new", "contacts.close")),
-    (gettext_lazy("Ledger entries and verifications pending"), ("ledger.new", "push.pending")),
-)
+QUARANTINE_KEYS = next(chart.keys for chart in TREND_CHARTS if chart.name == "quarantine")
 MAX_BARS = 30  # sub-jurisdictions in the bar chart; a county's towns or a town's villages fit
+
+
+# A problem's kind (briefings._problems) -> the figure that counts it.
+PROBLEM_FIGURES = {
+    "overdue_verification": "push.overdue",
+    "missed_check": "checks.missed",
+    "uncovered_shift": "shifts.uncovered",
+    "no_show": "shifts.no_show",
+    "overdue_request": "requests.overdue",
+}
+
+
+def problem_kind_label(kind: str) -> str:
+    if kind == "low_stock":
+        return _("items low in stock")
+    figure = FIGURE_BY_KEY.get(PROBLEM_FIGURES.get(kind, ""))
+    return str(figure.label) if figure else kind
+
+
+PROBLEMS_SHOWN_PER_KIND = 15  # the rest are summed up in one line; the .xlsx lists them all
+
+
+def problem_groups(content: dict, shown: int = PROBLEMS_SHOWN_PER_KIND) -> list[dict]:
+    """The problems by kind (in the content's order), each kind's `shown` biggest rows and the
+    places and count of the rest: a county's briefing can list thousands of places."""
+    by_kind: dict[str, list[dict]] = {}
+    for problem in content.get("problems", []):
+        by_kind.setdefault(problem["kind"], []).append(problem)
+    groups = []
+    for kind, rows in by_kind.items():
+        ordered = sorted(rows, key=lambda row: -row["count"])  # stable: ties keep their order
+        biggest, left_out = ordered[:shown], ordered[shown:]
+        groups.append(
+            {
+                "kind": kind,
+                "label": problem_kind_label(kind),
+                "rows": biggest,
+                "places": len(rows),
+                "count": sum(row["count"] for row in rows),
+                "more_places": len(left_out),
+                "more_count": sum(row["count"] for row in left_out),
+            }
+        )
+    return groups
 
 
 def figure_sections(content: dict) -> list[dict]:
@@ -64,10 +96,11 @@ def trend_charts(content: dict) -> list[dict[str, str | SafeString]]:
     days = [date.fromisoformat(day) for day in trend.get("days", [])]
     stored = trend.get("series", {})
     drawn = []
-    for title, keys in TREND_CHARTS:
+    for chart in TREND_CHARTS:
+        title = chart.title
         series = [
             charts.Series(str(FIGURE_BY_KEY[key].label), stored[key])
-            for key in keys
+            for key in chart.keys
             if key in stored and key in FIGURE_BY_KEY
         ]
         if series and days:
@@ -128,6 +161,7 @@ def briefing_html(briefing: Briefing) -> str:
                 "briefing": briefing,
                 "content": content,
                 "sections": figure_sections(content),
+                "problem_groups": problem_groups(content),
                 "snapshot_note": _snapshot_note(content),
                 "trend_charts": trend_charts(content),
                 "child_chart": quarantine_by_child(content),

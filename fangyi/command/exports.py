@@ -12,28 +12,12 @@ from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from fangyi.command.documents import briefing_pdf
-from fangyi.command.figures import FIGURE_BY_KEY, FIGURES, Figure, FigureKind
+from fangyi.command.documents import briefing_pdf, problem_kind_label
+from fangyi.command.figures import FIGURES, Figure, FigureKind
 from fangyi.command.models import Briefing
 from fangyi.core.audit import Actor, record_audit
 from fangyi.core.models import AuditAction, QuarantineKind
 from fangyi.core.xlsx import Sheet, write_workbook
-
-# A problem's kind (briefings._problems) -> the figure that counts it.
-PROBLEM_FIGURES = {
-    "overdue_verification": "push.overdue",
-    "missed_check": "checks.missed",
-    "uncovered_shift": "shifts.uncovered",
-    "no_show": "shifts.no_show",
-    "overdue_request": "requests.overdue",
-}
-
-
-def problem_kind_label(kind: str) -> str:
-    if kind == "low_stock":
-        return _("items low in stock")
-    figure = FIGURE_BY_KEY.get(PROBLEM_FIGURES.get(kind, ""))
-    return str(figure.label) if figure else kind
 
 
 def quarantine_kind_label(kind: str) -> str:

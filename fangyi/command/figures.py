@@ -169,3 +169,37 @@ FIGURES: list[Figure] = [
 ]
 
 FIGURE_BY_KEY: dict[str, Figure] = {figure.key: figure for figure in FIGURES}
+
+
+@dataclass(frozen=True)
+class TrendChart:
+    """One of the outbreak's trend charts, on the dashboard (ECharts, `style` bar or line) and
+    in the briefing PDF (SVG lines)."""
+
+    name: str
+    title: Promise
+    keys: tuple[str, ...]
+    style: str
+
+
+TREND_CHARTS: tuple[TrendChart, ...] = (
+    TrendChart(
+        "people",
+        _("People checked and persuaded back"),
+        ("checkpoint.people", "checkpoint.persuaded"),
+        "bar",
+    ),
+    TrendChart(
+        "quarantine",
+        _("Active quarantine by kind"),
+        tuple(f.key for f in FIGURES if f.key.startswith("quarantine.active.")),
+        "line",
+    ),
+    TrendChart("cases", _("New cases and contacts"), ("cases.new", "contacts.close"), "bar"),
+    TrendChart(
+        "ledger",
+        _("Ledger entries and verifications pending"),
+        ("ledger.new", "push.pending"),
+        "line",
+    ),
+)

@@ -32,8 +32,8 @@ def generate_briefing(
     now: datetime | None = None,
     refresh: bool = True,
 ) -> Briefing:
-    """Create the draft of `jurisdiction` for `day`, or rebuild its content; refreshes every
-    day's rollups first so the corrections of older records are in."""
+    """Create the draft of `jurisdiction` for `day`, or rebuild its content; refreshes the
+    rollups from the day before `day` first, so the records entered late for those days are in."""
     require_permission(actor, "command.publish_briefing")
     require_in_jurisdiction(actor, jurisdiction.code)
     now = now or timezone.now()
@@ -43,7 +43,10 @@ def generate_briefing(
     if existing is not None and existing.is_published:
         raise BriefingError(_("this briefing is published and frozen; it cannot be regenerated"))
     if refresh:
-        rollups.refresh_rollups(everything=True, now=now)
+        # The briefing's day and the day before (its changes) to today: seconds, where the
+        # full pass of a county takes the better part of a minute; the morning run and
+        # `rollup-refresh --all` bring in the corrections of older days.
+        rollups.refresh_rollups(first=day - timedelta(days=1), now=now)
     with transaction.atomic():
         content = build_content(jurisdiction, day, now)
         briefing, _created = Briefing.objects.select_for_update().get_or_create(

@@ -13,16 +13,16 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from fangyi.command import selectors
-from fangyi.command.figures import FIGURE_BY_KEY, FIGURES, SECTION_LABELS, FigureKind
+from fangyi.command.figures import (
+    FIGURE_BY_KEY,
+    FIGURES,
+    SECTION_LABELS,
+    TREND_CHARTS,
+    FigureKind,
+)
 from fangyi.core.models import Jurisdiction
 
 VIEW = "command.view_dashboard"
-TREND_CHARTS: list[tuple[str, list[str]]] = [
-    ("people", ["checkpoint.people", "checkpoint.persuaded"]),
-    ("quarantine", [f.key for f in FIGURES if f.key.startswith("quarantine.active.")]),
-    ("cases", ["cases.new", "contacts.close"]),
-    ("ledger", ["ledger.new", "push.pending"]),
-]
 # Problem figure -> (URL name of the page where it is handled)
 PROBLEM_PAGES: dict[str, str] = {
     "push.overdue": "ledger:tasks",
@@ -110,13 +110,14 @@ def dashboard_context(request: HttpRequest, jurisdiction: Jurisdiction) -> dict[
         actions.append(Action(_("items low in stock"), len(low), reverse("supplies:stock")))
 
     charts = {
-        name: {
+        chart.name: {
             "days": [d.isoformat() for d in figures.days],
             "series": [
-                {"name": str(FIGURE_BY_KEY[key].label), "data": figures.series[key]} for key in keys
+                {"name": str(FIGURE_BY_KEY[key].label), "data": figures.series[key]}
+                for key in chart.keys
             ],
         }
-        for name, keys in TREND_CHARTS
+        for chart in TREND_CHARTS
     }
     run = selectors.last_refreshed()
     return {
@@ -133,6 +134,7 @@ def dashboard_context(request: HttpRequest, jurisdiction: Jurisdiction) -> dict[
         "alerts": selectors.latest_open_alerts(jurisdiction, request.user),
         "actions": actions,
         "charts": charts,
+        "trend_charts": TREND_CHARTS,
         "as_of": run.finished_at if run else None,
         "query": query,
         "wall": request.GET.get("wall") == "1",

@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 from django.utils import translation
 
-from fangyi.command import charts, services
+from fangyi.command import charts, documents, services
 from fangyi.command.documents import briefing_pdf, figure_sections, quarantine_by_child
 from fangyi.command.figures import FIGURE_BY_KEY
 from fangyi.command.testing import D1, D2, at, known_dataset
@@ -182,9 +182,30 @@ def test_it_keeps_the_pdf_short(county, town, village_a, village_b, carol):
     ).stdout.decode()
     assert "(A4)" in info
     pages = int(next(line for line in info.splitlines() if line.startswith("Pages:")).split()[1])
-    assert pages <= 3
+    assert pages <= 4  # figures (2), trends and problems, the rest
 
 
 def test_it_dates_the_axis_from_the_stored_days():
     root = _parse(charts.line_chart("x", [date(2026, 1, 1), date(2026, 1, 2)], []))
     assert "01-01" in _texts(root) and "01-02" in _texts(root)
+
+
+def test_it_shows_the_biggest_problems_of_each_kind_and_sums_up_the_rest():
+    """A county's briefing can list thousands of places; the PDF and the page show each kind's
+    biggest and one line for the rest (the .xlsx holds every row)."""
+    problems = [
+        {"kind": "missed_check", "where": f"村{n}", "where_code": f"99990110{n:04d}",
+         "who": "", "what": f"{n} missed", "count": n, "link": ""}
+        for n in range(1, 21)
+    ] + [{"kind": "no_show", "where": "东村村口", "where_code": "999901100201", "who": "",
+          "what": "1 shift", "count": 1, "link": ""}]  # fmt: skip
+    groups = documents.problem_groups({"problems": problems}, shown=15)
+    missed, no_show = groups
+    assert [row["count"] for row in missed["rows"]] == list(range(20, 5, -1))
+    assert (missed["places"], missed["count"]) == (20, 210)
+    assert (missed["more_places"], missed["more_count"]) == (5, 15)
+    assert (no_show["places"], no_show["more_places"], no_show["rows"][0]["where"]) == (
+        1,
+        0,
+        "东村村口",
+    )

@@ -5,6 +5,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from fangyi.command import services
+from fangyi.command import testing as build
 from fangyi.command.figures import FIGURES
 from fangyi.command.models import Briefing
 from fangyi.core.audit import Actor
@@ -77,3 +78,26 @@ def test_it_generates_the_morning_briefings_once(town, village_a, other_town):
         town.code,
         town.parent_id,
     }
+
+
+def test_it_lists_a_villages_late_verifications_in_one_row_however_many_lists(
+    town, village_a, village_b, carol
+):
+    first = build.push_list(town, NOW - timedelta(days=3), NOW - timedelta(days=2), "县推送A")
+    second = build.push_list(town, NOW - timedelta(days=2), NOW - timedelta(days=1), "县推送B")
+    build.task(first, build.entry_at(village_a, NOW - timedelta(days=3), "甲一"), row=2)
+    build.task(second, build.entry_at(village_a, NOW - timedelta(days=2), "甲二"), row=2)
+    build.task(second, build.entry_at(village_b, NOW - timedelta(days=2), "乙一"), row=3)
+    briefing = services.generate_briefing(Actor(carol), town, NOW.date(), now=NOW)  # in Chinese
+    late = {
+        p["where_code"]: p
+        for p in briefing.content["problems"]
+        if p["kind"] == "overdue_verification"
+    }
+    assert set(late) == {village_a.code, village_b.code}
+    assert late[village_a.code]["count"] == 2
+    assert "2 份名单中 2 人未核查" in late[village_a.code]["what"]
+    assert (NOW - timedelta(days=2)).strftime("%m-%d %H:%M") in late[village_a.code]["what"]
+    assert late[village_a.code]["link"] == "/ledger/tasks/"
+    assert "县推送B" in late[village_b.code]["what"]  # one list: named, with its own page
+    assert late[village_b.code]["link"] == f"/ledger/push-lists/{second.external_id}/"
