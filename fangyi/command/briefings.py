@@ -54,6 +54,7 @@ def build_content(jurisdiction: Jurisdiction, day: date, now: datetime) -> dict:
                     "code": row.jurisdiction.code if row.jurisdiction else None,
                     "name": row.jurisdiction.name if row.jurisdiction else jurisdiction.name,
                     "values": row.values,
+                    "totals": row.totals,
                 }
                 for row in selectors.children_table(jurisdiction, day)
             ],

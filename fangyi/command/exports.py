@@ -62,18 +62,21 @@ def _figure_sheet(briefing: Briefing, title: str) -> Sheet:
         headers.append(_("%(figure)s (that day)") % {"figure": figure.label})
         if has_cumulative(figure):
             headers.append(_("%(figure)s (cumulative)") % {"figure": figure.label})
+    by_key = {row["key"]: row for row in content["figures"]}
+    # A ledger status no rollup pass counted for the day is left empty, not written as 0.
+    unmeasured = {key for key, row in by_key.items() if not row.get("measured", True)}
     rows: list[list[object]] = []
     for child in content["children"]:
         row: list[object] = [children_name(child)]
         for figure in figures:
-            row.append(child["values"].get(figure.key, 0))
+            row.append(None if figure.key in unmeasured else child["values"].get(figure.key, 0))
             if has_cumulative(figure):
-                row.append(None)  # the content keeps a cumulative for the whole only
+                # Content stored before the children kept their cumulatives has none to write.
+                row.append(child.get("totals", {}).get(figure.key))
         rows.append(row)
-    by_key = {row["key"]: row for row in content["figures"]}
     total: list[object] = [_("Total")]
     for figure in figures:
-        total.append(by_key[figure.key]["value"])
+        total.append(None if figure.key in unmeasured else by_key[figure.key]["value"])
         if has_cumulative(figure):
             total.append(by_key[figure.key]["total"])
     rows.append(total)

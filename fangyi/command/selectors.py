@@ -168,6 +168,7 @@ class ChildRow:
     jurisdiction: Jurisdiction | None  # None: rows held at the parent itself, in no child
     values: dict[str, int] = field(default_factory=dict)
     changes: dict[str, int] = field(default_factory=dict)
+    totals: dict[str, int] = field(default_factory=dict)  # a flow's cumulative through the day
 
 
 def children_table(jurisdiction: Jurisdiction, day: date) -> list[ChildRow]:
@@ -193,12 +194,14 @@ def children_table(jurisdiction: Jurisdiction, day: date) -> list[ChildRow]:
     )
     now: dict[str, dict[str, int]] = defaultdict(dict)
     before: dict[str, dict[str, int]] = defaultdict(dict)
+    totals: dict[str, dict[str, int]] = defaultdict(dict)
     for row in rows:
         figure = FIGURE_BY_KEY.get(row["metric"])
         if figure is None:
             continue
         if figure.kind == FigureKind.FLOW:
             value, previous = row["today"], row["yesterday"]
+            totals[row["jurisdiction_id"]][figure.key] = row["total"] or 0
         elif figure.kind == FigureKind.LEVEL:
             value, previous = row["total"], row["through_yesterday"]
         else:
@@ -208,27 +211,35 @@ def children_table(jurisdiction: Jurisdiction, day: date) -> list[ChildRow]:
         now[row["jurisdiction_id"]][figure.key] = value or 0
         before[row["jurisdiction_id"]][figure.key] = previous or 0
     table = []
-    for child in children:
-        table.append(_child_row(child, now[child.code], before[child.code]))
-    own_now = {
-        key: value - sum(now[c.code].get(key, 0) for c in children)
-        for key, value in now[jurisdiction.code].items()
-    }
-    own_before = {
-        key: value - sum(before[c.code].get(key, 0) for c in children)
-        for key, value in before[jurisdiction.code].items()
-    }
+    table = [
+        _child_row(child, now[child.code], before[child.code], totals[child.code])
+        for child in children
+    ]
+
+    def held_at_parent(by_code: dict[str, dict[str, int]]) -> dict[str, int]:
+        return {
+            key: value - sum(by_code[c.code].get(key, 0) for c in children)
+            for key, value in by_code[jurisdiction.code].items()
+        }
+
+    own_now, own_before = held_at_parent(now), held_at_parent(before)
     if any(own_now.values()) or any(own_before.values()):
-        table.append(_child_row(None, own_now, own_before))
+        table.append(_child_row(None, own_now, own_before, held_at_parent(totals)))
     return table
 
 
-def _child_row(child: Jurisdiction | None, now: dict[str, int], before: dict[str, int]) -> ChildRow:
+def _child_row(
+    child: Jurisdiction | None,
+    now: dict[str, int],
+    before: dict[str, int],
+    totals: dict[str, int],
+) -> ChildRow:
     keys = set(now) | set(before)
     return ChildRow(
         jurisdiction=child,
         values={key: now.get(key, 0) for key in FIGURE_BY_KEY},
         changes={key: now.get(key, 0) - before.get(key, 0) for key in keys},
+        totals={f.key: totals.get(f.key, 0) for f in FIGURES if f.kind == FigureKind.FLOW},
     )
 
 

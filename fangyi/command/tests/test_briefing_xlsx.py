@@ -85,6 +85,10 @@ def test_it_puts_a_row_per_child_and_the_total(client, carol, village_a, briefin
         if figure.kind == FigureKind.FLOW:
             total_column = headers.index(total_header % {"figure": figure.label})
             assert rows[-1][total_column] == by_key[key]["total"]
+            for child, row in zip(content["children"], rows[2:], strict=False):
+                assert row[total_column] == child["totals"][key]
+            # The places' cumulatives add up to the whole's.
+            assert sum(row[total_column] for row in rows[2:-1]) == by_key[key]["total"]
         else:
             assert total_header % {"figure": figure.label} not in headers
     assert by_key["checkpoint.people"]["value"] > 0
