@@ -20,7 +20,7 @@ from fangyi.command.figures import (
     TREND_CHARTS,
     FigureKind,
 )
-from fangyi.core.models import Jurisdiction
+from fangyi.core.models import PARENT_CODE_LENGTH, Jurisdiction
 
 VIEW = "command.view_dashboard"
 # Problem figure -> (URL name of the page where it is handled)
@@ -48,13 +48,13 @@ def _jurisdiction(request: HttpRequest) -> Jurisdiction:
 
 
 def _breadcrumb(user, jurisdiction: Jurisdiction) -> list[Jurisdiction]:
-    """From the user's own jurisdiction down to this one."""
-    chain = [jurisdiction]
-    current = jurisdiction
-    while current.parent_id and current.code != user.jurisdiction_id:
-        current = Jurisdiction.objects.get(code=current.parent_id)
-        chain.append(current)
-    return list(reversed(chain))
+    """From the user's own jurisdiction (the top one for a superuser) down to this one, in one
+    query: a jurisdiction's ancestors are its code's prefixes."""
+    codes = [jurisdiction.code]
+    while len(codes[-1]) in PARENT_CODE_LENGTH and codes[-1] != user.jurisdiction_id:
+        codes.append(codes[-1][: PARENT_CODE_LENGTH[len(codes[-1])]])
+    found = {j.code: j for j in Jurisdiction.objects.filter(code__in=codes)}
+    return [found[code] for code in reversed(codes) if code in found]
 
 
 def dashboard_context(request: HttpRequest, jurisdiction: Jurisdiction) -> dict[str, Any]:

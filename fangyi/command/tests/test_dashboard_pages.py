@@ -6,7 +6,8 @@ import pytest
 from fangyi.command import rollups
 from fangyi.command import testing as build
 from fangyi.command.selectors import figures_for
-from fangyi.testing import create_jurisdiction
+from fangyi.core.roles import Role
+from fangyi.testing import create_jurisdiction, make_user
 
 
 @pytest.fixture
@@ -74,3 +75,19 @@ def test_it_reads_a_constant_number_of_queries(
     client.force_login(carol)
     with django_assert_max_num_queries(30):
         assert client.get(f"/command/?j={town.code}").status_code == 200
+
+
+def test_the_breadcrumb_runs_from_the_users_own_jurisdiction(
+    client, carol, county, town, village_a, django_assert_max_num_queries, rolled_up
+):
+    from fangyi.command.views import _breadcrumb
+
+    county_commander = make_user("gina", Role.COUNTY_COMMANDER, county, "葛娜")
+    with django_assert_max_num_queries(1):
+        chain = _breadcrumb(county_commander, village_a)
+    assert [j.code for j in chain] == [county.code, town.code, village_a.code]
+    assert [j.code for j in _breadcrumb(carol, village_a)] == [town.code, village_a.code]
+    assert [j.code for j in _breadcrumb(carol, town)] == [town.code]
+    client.force_login(county_commander)
+    body = client.get(f"/command/?j={village_a.code}").content.decode()
+    assert f"?j={county.code}" in body and f"?j={town.code}" in body
