@@ -14,8 +14,15 @@ from fangyi.core.audit import Actor
 from fangyi.core.models import Alert, AlertKind, RateLimitHit
 from fangyi.quarantine import services
 from fangyi.quarantine.models import CheckMethod, CheckStatus, FollowUp, OrderStatus
-from fangyi.quarantine.testing import make_order, make_team
+from fangyi.quarantine.testing import freeze_clock, local_time, make_order, make_team
 from fangyi.testing import make_person
+
+
+@pytest.fixture(autouse=True)
+def midday(monkeypatch):
+    """Today at noon: a slot due minutes or hours ago is still today's, whenever the suite runs
+    (shortly after midnight it was yesterday's, and the page said so)."""
+    return freeze_clock(monkeypatch, local_time(timezone.localdate(), 12))
 
 
 @pytest.fixture
