@@ -23,7 +23,7 @@ from fangyi.command.documents import figure_sections, problem_groups
 from fangyi.command.figures import FIGURE_BY_KEY, FIGURES
 from fangyi.command.models import Briefing
 from fangyi.core.audit import Actor
-from fangyi.core.models import Jurisdiction
+from fangyi.core.models import Jurisdiction, User
 
 VIEW = "command.view_briefing"
 PUBLISH = "command.publish_briefing"
@@ -62,6 +62,18 @@ class NotesForm(forms.Form):
     )
 
 
+def _name_generators(briefings) -> None:
+    """Set `generated_by_name` on each briefing: the account's full name, or "the morning run"
+    (`generated_by` keeps the username or the morning run's label, as the audit log does)."""
+    usernames = {b.generated_by for b in briefings}
+    names = dict(User.objects.filter(username__in=usernames).values_list("username", "full_name"))
+    for briefing in briefings:
+        if briefing.generated_by == services.MORNING_ACTOR:
+            briefing.generated_by_name = _("the morning run")
+        else:
+            briefing.generated_by_name = names.get(briefing.generated_by) or briefing.generated_by
+
+
 def _yesterday() -> date:
     return timezone.localdate() - timedelta(days=1)
 
@@ -74,6 +86,7 @@ def _list(request: HttpRequest, form: GenerateForm | None, status: int = 200) ->
         .order_by("-day", "jurisdiction_id")
     )
     page = Paginator(briefings, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    _name_generators(page.object_list)
     return render(request, "command/briefings.html", {"page": page, "form": form}, status=status)
 
 
@@ -135,6 +148,7 @@ def _children_table(content: dict) -> dict:
 
 
 def _detail(request: HttpRequest, briefing: Briefing, notes_form=None, error=None):
+    _name_generators([briefing])
     content = briefing.content
     can_edit = request.user.has_perm(PUBLISH) and not briefing.is_published
     if can_edit and notes_form is None:

@@ -36,6 +36,7 @@ def build_content(jurisdiction: Jurisdiction, day: date, now: datetime) -> dict:
     with translation.override(settings.LANGUAGE_CODE):
         figures = selectors.figures_for(jurisdiction, day)
         measured_on = selectors.snapshot_day(day)
+        measured_before = selectors.snapshot_day(day - timedelta(days=1))
         stock = selectors.key_stock(jurisdiction, day)
         moment = min(day_start(day + timedelta(days=1)), now)
         return {
@@ -47,7 +48,9 @@ def build_content(jurisdiction: Jurisdiction, day: date, now: datetime) -> dict:
             },
             "day": day.isoformat(),
             "generated_at": timezone.localtime(now).isoformat(),
-            "figures": [_figure_row(v, measured_on) for v in figures.values.values()],
+            "figures": [
+                _figure_row(v, measured_on, measured_before) for v in figures.values.values()
+            ],
             "snapshot_day": measured_on.isoformat() if measured_on else None,
             "children": [
                 {
@@ -70,12 +73,16 @@ def build_content(jurisdiction: Jurisdiction, day: date, now: datetime) -> dict:
         }
 
 
-def _figure_row(value: selectors.FigureValue, measured_on: date | None) -> dict:
+def _figure_row(
+    value: selectors.FigureValue, measured_on: date | None, measured_before: date | None
+) -> dict:
     """A snapshot figure is `measured` only if a rollup pass stands for the day (else its 0
-    is no count at all); content stored before this field counts as measured."""
+    is no count at all), and has a change only if one stands for the day before too; content
+    stored before these fields counts as measured."""
     row = {"key": value.key, "value": value.value, "previous": value.previous, "total": value.total}
     if value.figure.kind == FigureKind.SNAPSHOT:
         row["measured"] = measured_on is not None
+        row["previous_measured"] = measured_before is not None
     return row
 
 

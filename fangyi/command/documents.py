@@ -31,8 +31,12 @@ PROBLEM_FIGURES = {
 
 
 def problem_kind_label(kind: str) -> str:
+    """The heading of a kind of problem: its figure's label, but for the two the figures do
+    not count as listed (missed checks are listed while not made up, whatever their day)."""
     if kind == "low_stock":
         return _("items low in stock")
+    if kind == "missed_check":
+        return _("missed checks not made up")
     figure = FIGURE_BY_KEY.get(PROBLEM_FIGURES.get(kind, ""))
     return str(figure.label) if figure else kind
 
@@ -77,11 +81,12 @@ def figure_sections(content: dict) -> list[dict]:
             figure.section, {"label": SECTION_LABELS[figure.section], "rows": []}
         )
         measured = row.get("measured", True)
+        compared = measured and row.get("previous_measured", True)
         section["rows"].append(
             {
                 "label": figure.label,
                 "value": row["value"] if measured else None,
-                "change": row["value"] - row["previous"] if measured else None,
+                "change": row["value"] - row["previous"] if compared else None,
                 "total": row["total"],
                 "problem": measured and figure.problem and row["value"] > 0,
             }

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from django.utils.functional import Promise
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -68,8 +69,15 @@ def _ledger_status_figures() -> list[Figure]:
 
 
 def _quarantine_kind_figures() -> list[Figure]:
+    """Named apart from the ledger's statuses of the same words (居家隔离 the status, 在管居家隔离
+    the orders in force)."""
     return [
-        Figure(f"quarantine.active.{kind.value}", kind.label, FigureKind.LEVEL, Section.QUARANTINE)
+        Figure(
+            f"quarantine.active.{kind.value}",
+            format_lazy(_("{kind} in force"), kind=kind.label),
+            FigureKind.LEVEL,
+            Section.QUARANTINE,
+        )
         for kind in QuarantineKind
     ]
 

@@ -12,6 +12,8 @@ from fangyi.command import testing as build
 from fangyi.command.models import Briefing, BriefingStatus
 from fangyi.core.audit import Actor
 from fangyi.core.models import AuditAction, AuditEntry
+from fangyi.core.roles import Role
+from fangyi.testing import make_user
 
 NOW = build.at(build.D2 + timedelta(days=1), 7)
 
@@ -30,6 +32,22 @@ def test_it_lists_the_briefings_in_reach_with_the_generate_form(client_for, caro
     assert 'id="briefing-generate"' in body
     yesterday = timezone.localdate() - timedelta(days=1)
     assert f'value="{yesterday:%Y-%m-%d}"' in body  # the date defaults to yesterday
+
+
+def test_it_names_who_generated_each_briefing(client_for, carol, county, briefing):
+    morning = services.generate_briefing(
+        Actor.system(services.MORNING_ACTOR), county, build.D2, now=NOW, refresh=False
+    )
+    client = client_for(carol)
+    body = client.get("/command/briefings/").content.decode()
+    assert f"by {carol.full_name}" in body  # the name, not the username "carol"
+    assert "by the morning run" not in body  # the county's is not carol's to read
+    assert (
+        f"by {carol.full_name}" in client.get(f"/command/briefings/{briefing.pk}/").content.decode()
+    )
+    county_commander = make_user("gina", Role.COUNTY_COMMANDER, county, "葛娜")
+    body = client_for(county_commander).get(f"/command/briefings/{morning.pk}/").content.decode()
+    assert "by the morning run" in body
 
 
 def test_it_shows_readers_the_list_without_the_form(client_for, dave, alice, briefing):

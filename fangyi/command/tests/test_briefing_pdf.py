@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 from django.utils import translation
 
-from fangyi.command import charts, documents, services
+from fangyi.command import charts, documents, rollups, services
 from fangyi.command.documents import briefing_pdf, figure_sections, quarantine_by_child
 from fangyi.command.figures import FIGURE_BY_KEY
 from fangyi.command.testing import D1, D2, at, known_dataset
@@ -141,7 +141,22 @@ def test_it_shows_a_measured_snapshot(county, town, village_a, village_b, carol)
     assert briefing.content["snapshot_day"] == D2.isoformat()
     pending = next(f for f in briefing.content["figures"] if f["key"] == "ledger.status.pending")
     assert pending["measured"] is True and pending["value"] == 3
-    assert _row(figure_sections(briefing.content), "ledger.status.pending")["value"] == 3
+    row = _row(figure_sections(briefing.content), "ledger.status.pending")
+    assert row["value"] == 3
+    assert row["change"] is None  # no pass counted the ledger on D1: nothing to compare with
+
+
+def test_it_compares_a_snapshot_with_the_day_befores_pass(
+    county, town, village_a, village_b, carol
+):
+    known_dataset(county, town, village_a, village_b)
+    rollups.refresh_rollups(now=at(D1, 23, 50))  # counts the ledger as D1 ends
+    briefing = services.generate_briefing(Actor(carol), town, D2, now=at(D2, 23))
+    pending = next(f for f in briefing.content["figures"] if f["key"] == "ledger.status.pending")
+    assert pending["previous_measured"] is True
+    row = _row(figure_sections(briefing.content), "ledger.status.pending")
+    assert row["change"] == pending["value"] - pending["previous"]
+    assert row["change"] is not None
 
 
 def test_it_prints_old_content_without_the_new_fields(town, carol):
