@@ -7,7 +7,7 @@ from datetime import timedelta
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fangyi.command import services
+from fangyi.command import rollups, services
 from fangyi.command.models import Briefing, DailyFigure
 from fangyi.core.audit import Actor
 from fangyi.core.demo import COUNTY_CODE, MAIN_TOWN_CODE, DemoContext, DemoStep
@@ -24,10 +24,14 @@ def seed_briefings(ctx: DemoContext) -> None:
     commander = User.objects.filter(username="commander").first()
     actor = Actor(commander) if commander else ctx.actor
     ctx.progress(_("daily briefings"), 0, 3)
-    briefing = services.generate_briefing(actor, town, yesterday, now=now)
+    # The pass that ran as yesterday ended (it counts the ledger's statuses for that day), then
+    # every day as of now, as the morning run does.
+    last_second = rollups.day_start(yesterday + timedelta(days=1)) - timedelta(seconds=1)
+    rollups.refresh_rollups(first=yesterday, now=last_second)
+    rollups.refresh_rollups(everything=True, now=now)
+    briefing = services.generate_briefing(actor, town, yesterday, now=now, refresh=False)
     services.save_notes(actor, briefing, COMMANDER_NOTE)
     services.publish_briefing(actor, briefing)
-    # The figures were refreshed by the first one: the other two need no second pass.
     services.generate_briefing(ctx.actor, county, yesterday, now=now, refresh=False)
     services.generate_briefing(actor, town, yesterday + timedelta(days=1), now=now, refresh=False)
     ctx.progress(_("daily briefings"), 3, 3)
