@@ -401,11 +401,11 @@ def _check_ins(
 ) -> None:
     """Check in and out the shifts ended lately and the ones under way (the demo accounts'
     all week, from their own phones; the town for the others), but for one village-entrance
-    shift: nobody came, and the sweep said so. The others' shifts since yesterday began are
-    written as attended too, in one update (no audit trail needed for them), so yesterday's
-    briefing reports the one no-show, not every shift before the last hours."""
+    shift: nobody came, and the sweep said so. The others' earlier shifts of the week are
+    written as attended too, in one update (no audit trail needed for them), so the command
+    post's figures and briefings report that one no-show, not every shift before the last
+    hours."""
     since = now - timedelta(hours=CHECKED_IN_HOURS[ctx.scale])
-    attended_from = services.local_midnight(timezone.localdate(now) - timedelta(days=1))
     attended: list[Assignment] = []
     shifts = list(
         roster.shifts.filter(starts_at__lte=now)
@@ -426,11 +426,10 @@ def _check_ins(
             continue
         recent = shift.ends_at > since
         for assignment in on_shift[shift.pk]:
-            if not recent and assignment.staff.user_id is None:
-                if shift.starts_at >= attended_from and shift.ends_at <= now:
-                    assignment.checked_in_at = shift.starts_at - timedelta(minutes=5)
-                    assignment.checked_out_at = shift.ends_at
-                    attended.append(assignment)
+            if not recent and assignment.staff.user_id is None:  # ended before the last hours
+                assignment.checked_in_at = shift.starts_at - timedelta(minutes=5)
+                assignment.checked_out_at = shift.ends_at
+                attended.append(assignment)
                 continue
             # Most arrive a little early, some a little late; they leave when relieved.
             arrived = shift.starts_at + timedelta(minutes=rng.choice((-20, -15, -10, -5, 0, 5, 12)))
