@@ -304,6 +304,10 @@ def latest_open_alerts(jurisdiction: Jurisdiction, user: User, limit: int = 10) 
     )
 
 
+def open_alert_count(jurisdiction: Jurisdiction, user: User) -> int:
+    return Alert.objects.visible_to(user).within(jurisdiction.code).open().count()
+
+
 def last_refreshed() -> RollupRun | None:
     return RollupRun.objects.filter(finished_at__isnull=False).order_by("-started_at").first()
 

@@ -23,6 +23,7 @@ from fangyi.command.figures import (
 from fangyi.core.models import PARENT_CODE_LENGTH, Jurisdiction
 
 VIEW = "command.view_dashboard"
+PHONE_ALERTS = 3  # alerts listed on a phone, above the figures; the rest behind a link
 # Problem figure -> (URL name of the page where it is handled)
 PROBLEM_PAGES: dict[str, str] = {
     "push.overdue": "ledger:tasks",
@@ -132,6 +133,8 @@ def dashboard_context(request: HttpRequest, jurisdiction: Jurisdiction) -> dict[
         "table": table,
         "sort": sort,
         "alerts": selectors.latest_open_alerts(jurisdiction, request.user),
+        "alerts_open": selectors.open_alert_count(jurisdiction, request.user),
+        "phone_alerts": PHONE_ALERTS,
         "actions": actions,
         "charts": charts,
         "trend_charts": TREND_CHARTS,

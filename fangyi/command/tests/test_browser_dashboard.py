@@ -12,8 +12,9 @@ from playwright.sync_api import expect
 
 from fangyi.command import rollups
 from fangyi.command import testing as build
+from fangyi.command.views import PHONE_ALERTS
 from fangyi.conftest import screenshot
-from fangyi.core.models import AlertKind
+from fangyi.core.models import Alert, AlertKind
 from fangyi.core.services import raise_alert
 from fangyi.quarantine.models import QuarantineOrder
 from fangyi.quarantine.testing import freeze_clock
@@ -206,3 +207,28 @@ def test_it_fits_a_phone_a_desk_and_a_wall(page_for, carol, town, world, width, 
         )
         assert size >= 40, f"wall figures at {size} px cannot be read across a room"
         expect(page.locator(".topbar")).to_be_hidden()
+
+
+def test_a_phone_lists_the_first_alerts_and_links_to_the_rest(page_for, carol, village_b, world):
+    for n in range(4):
+        raise_alert(
+            AlertKind.FEVER,
+            jurisdiction=village_b,
+            message=f"西村 第{n}人 体温38.{n}℃",
+            raised_at=build.at(build.D2, 9, n),
+        )
+    open_alerts = Alert.objects.filter(acknowledged_at=None).count()
+    assert open_alerts > PHONE_ALERTS
+    phone = page_for(carol, 360)
+    phone.goto("/command/")
+    listed = phone.locator(".dash-todo li.alert")
+    expect(listed).to_have_count(open_alerts)
+    assert sum(listed.nth(i).is_visible() for i in range(open_alerts)) == PHONE_ALERTS
+    more = phone.locator(".dash-todo li.all-alerts a")
+    expect(more).to_contain_text(str(open_alerts))
+    more.click()
+    phone.wait_for_url("**/alerts/")
+    desk = page_for(carol, 1280)
+    desk.goto("/command/")
+    for i in range(open_alerts):
+        expect(desk.locator(".dash-todo li.alert").nth(i)).to_be_visible()
