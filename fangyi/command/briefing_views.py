@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from fangyi.command import exports, services
-from fangyi.command.documents import figure_sections, problem_groups
+from fangyi.command.documents import figure_sections, problem_groups, releases_shown
 from fangyi.command.figures import FIGURE_BY_KEY, FIGURES
 from fangyi.command.models import Briefing
 from fangyi.core.audit import Actor
@@ -147,6 +147,11 @@ def _children_table(content: dict) -> dict:
     }
 
 
+def _with_kind_labels(releases: dict) -> dict:
+    rows = [{**r, "kind_label": exports.quarantine_kind_label(r["kind"])} for r in releases["rows"]]
+    return {**releases, "rows": rows}
+
+
 def _detail(request: HttpRequest, briefing: Briefing, notes_form=None, error=None):
     _name_generators([briefing])
     content = briefing.content
@@ -159,10 +164,7 @@ def _detail(request: HttpRequest, briefing: Briefing, notes_form=None, error=Non
         "sections": figure_sections(content),
         "children": _children_table(content),
         "problem_groups": problem_groups(content),
-        "releases": [
-            {**r, "kind_label": exports.quarantine_kind_label(r["kind"])}
-            for r in content.get("releases_tomorrow", [])
-        ],
+        "releases": _with_kind_labels(releases_shown(content)),
         "corrections": [
             {**row, "label": FIGURE_BY_KEY[row["key"]].label}
             for row in content.get("corrections", [])

@@ -68,6 +68,16 @@ def problem_groups(content: dict, shown: int = PROBLEMS_SHOWN_PER_KIND) -> list[
     return groups
 
 
+RELEASES_SHOWN = 30  # a county has hundreds due a day: the .xlsx lists them all
+
+
+def releases_shown(content: dict, shown: int = RELEASES_SHOWN) -> dict:
+    """The releases due tomorrow the PDF and the page list (the first `shown`, by place as
+    stored), their total and how many are left to the .xlsx."""
+    rows = content.get("releases_tomorrow", [])
+    return {"rows": rows[:shown], "total": len(rows), "more": max(0, len(rows) - shown)}
+
+
 def figure_sections(content: dict) -> list[dict]:
     """The day's figures grouped by section, each with its label (figures the catalogue no
     longer knows are left out). A snapshot no rollup pass measured for the day has value and
@@ -167,6 +177,7 @@ def briefing_html(briefing: Briefing) -> str:
                 "content": content,
                 "sections": figure_sections(content),
                 "problem_groups": problem_groups(content),
+                "releases": releases_shown(content),
                 "snapshot_note": _snapshot_note(content),
                 "trend_charts": trend_charts(content),
                 "child_chart": quarantine_by_child(content),
