@@ -11,6 +11,7 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from fangyi.command.documents import briefing_pdf, problem_kind_label
 from fangyi.command.figures import FIGURES, Figure, FigureKind
@@ -92,13 +93,13 @@ def _figure_sheet(briefing: Briefing, title: str) -> Sheet:
 def _problem_sheet(content: dict, title: str) -> Sheet:
     return Sheet(
         _("problem list"),
-        [_("kind"), _("Where"), _("Responsible"), _("What")],
+        [_("kind"), _("Where"), _("Responsible"), _("What"), pgettext("problems", "number")],
         [
-            [problem_kind_label(p["kind"]), p["where"], p["who"], p["what"]]
+            [problem_kind_label(p["kind"]), p["where"], p["who"], p["what"], p["count"]]
             for p in content["problems"]
         ],
         title=title,
-        column_widths=(16, 16, 20, 60),
+        column_widths=(16, 16, 20, 60, 8),
     )
 
 

@@ -97,11 +97,12 @@ def test_it_puts_a_row_per_child_and_the_total(client, carol, village_a, briefin
 def test_it_lists_problems_and_releases_neutralized(client, carol, briefing):
     book = _download(client, carol, briefing)
     problems = book.get_sheet_by_name(SHEETS[1]).to_python()
-    assert problems[1] == ["类别", "地点", "责任人", "问题"]
+    assert problems[1] == ["类别", "地点", "责任人", "问题", "数量"]
     content = briefing.content
     assert len(problems) == 2 + len(content["problems"])
     first = content["problems"][0]
-    assert problems[2][1:] == [first["where"], "'" + EVIL, first["what"]]
+    assert problems[2][1:] == [first["where"], "'" + EVIL, first["what"], first["count"]]
+    assert sum(row[4] for row in problems[2:]) == sum(p["count"] for p in content["problems"])
     releases = book.get_sheet_by_name(SHEETS[2]).to_python()
     assert releases[2][:3] == ["李*", "'+东村", "居家隔离"]
     assert releases[2][3:] == [date(2026, 11, 18), date(2026, 12, 2)]
