@@ -23,6 +23,16 @@ from fangyi.command.figures import (
 from fangyi.core.models import PARENT_CODE_LENGTH, Jurisdiction
 
 VIEW = "command.view_dashboard"
+# On the wall, the table by sub-jurisdiction shows the problems and these, not all 44 figures:
+# its headings must be read across the room.
+WALL_TABLE_KEYS = frozenset(
+    {
+        "push.pending",
+        *(key for chart in TREND_CHARTS if chart.name == "quarantine" for key in chart.keys),
+        "checkpoint.people",
+        "checkpoint.persuaded",
+    }
+)
 PHONE_ALERTS = 3  # alerts listed on a phone, above the figures; the rest behind a link
 # Problem figure -> (URL name of the page where it is handled)
 PROBLEM_PAGES: dict[str, str] = {
@@ -60,6 +70,7 @@ def _breadcrumb(user, jurisdiction: Jurisdiction) -> list[Jurisdiction]:
 
 def dashboard_context(request: HttpRequest, jurisdiction: Jurisdiction) -> dict[str, Any]:
     day = selectors.today()
+    wall = request.GET.get("wall") == "1"
     figures = selectors.figures_for(jurisdiction, day)
     sections = []
     for section, label in SECTION_LABELS.items():
@@ -89,7 +100,8 @@ def dashboard_context(request: HttpRequest, jurisdiction: Jurisdiction) -> dict[
             "next_sort": f.key if f.key == sort_key and descending else f"-{f.key}",
         }
         for f in FIGURES
-        if any(row.values.get(f.key) for row in rows) or f.problem
+        if f.problem
+        or (f.key in WALL_TABLE_KEYS if wall else any(row.values.get(f.key) for row in rows))
     ]
     table = [
         {
@@ -100,7 +112,7 @@ def dashboard_context(request: HttpRequest, jurisdiction: Jurisdiction) -> dict[
         for index in order
     ]
 
-    query = f"?j={jurisdiction.code}"
+    query = f"?j={jurisdiction.code}" + ("&wall=1" if wall else "")  # the live refresh's too
     actions = []
     for key, url_name in PROBLEM_PAGES.items():
         value = figures.value(key)
@@ -140,7 +152,7 @@ def dashboard_context(request: HttpRequest, jurisdiction: Jurisdiction) -> dict[
         "trend_charts": TREND_CHARTS,
         "as_of": run.finished_at if run else None,
         "query": query,
-        "wall": request.GET.get("wall") == "1",
+        "wall": wall,
     }
 
 

@@ -1,6 +1,8 @@
 """The command dashboard page, its live partial and its API, on the known dataset of
 test_rollup_figures: scoped to the user's jurisdiction, figures read from the rollups."""
 
+import re
+
 import pytest
 
 from fangyi.command import rollups
@@ -91,3 +93,21 @@ def test_the_breadcrumb_runs_from_the_users_own_jurisdiction(
     client.force_login(county_commander)
     body = client.get(f"/command/?j={village_a.code}").content.decode()
     assert f"?j={county.code}" in body and f"?j={town.code}" in body
+
+
+def test_the_wall_shows_fewer_columns_and_keeps_its_mode_through_the_live_refresh(
+    client, carol, town, village_a, rolled_up
+):
+    from fangyi.command.figures import FIGURES
+    from fangyi.command.views import WALL_TABLE_KEYS
+
+    client.force_login(carol)
+    wall = client.get(f"/command/?j={town.code}&wall=1").content.decode()
+    shown = re.findall(r'<th data-sort="([^"]+)"', wall)
+    assert set(shown) == {f.key for f in FIGURES if f.problem} | WALL_TABLE_KEYS
+    desk = client.get(f"/command/?j={town.code}").content.decode()
+    assert '<th data-sort="enterprises.approved"' in desk  # a level with a value today
+    assert "enterprises.approved" not in shown
+    assert f'hx-get="/command/live/?j={town.code}&amp;wall=1"' in wall
+    live = client.get(f"/command/live/?j={town.code}&wall=1").content.decode()
+    assert f"?j={village_a.code}&wall=1" in live  # a drill-down stays on the wall
