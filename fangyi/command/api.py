@@ -191,7 +191,7 @@ def briefings(request, jurisdiction: str = "", day: str = "", limit: int = 50):
 
 
 @router.get(
-    "/command/briefings/{briefing_id}",
+    "/command/briefings/{int:briefing_id}",
     response={200: BriefingOut, 403: Message, 404: Message},
 )
 def briefing(request, briefing_id: int):
