@@ -38,7 +38,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import command_dataset
-from common import p95
+from common import p95, timed_calls
 
 GOAL_PAGE_MS = 300
 GOAL_PDF_S = 5.0
@@ -58,17 +58,6 @@ class Timing:
     @property
     def p95(self) -> float:
         return p95(self.seconds)
-
-
-def timed(call: Callable[[], object], repeat: int, warmup: int) -> list[float]:
-    for _ in range(warmup):
-        call()
-    seconds = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        call()
-        seconds.append(time.perf_counter() - started)
-    return seconds
 
 
 def once(call: Callable[[], object]) -> tuple[float, object]:
@@ -250,7 +239,7 @@ def dashboard_timings(args, day: date) -> tuple[list[Timing], list[Timing]]:
 
         parts.append(
             Timing(f"selectors, {level} {jurisdiction.code}",
-                   timed(the_selectors, args.repeat, 5), goal_ms=None if has_page else GOAL_PAGE_MS)
+                   timed_calls(the_selectors, args.repeat, 5), goal_ms=None if has_page else GOAL_PAGE_MS)
         )  # fmt: skip
         if not has_page:
             continue
@@ -263,7 +252,7 @@ def dashboard_timings(args, day: date) -> tuple[list[Timing], list[Timing]]:
         size = len(response.content)
         pages.append(
             Timing(f"GET {url} ({level}, {size / 1024:.0f} KiB)",
-                   timed(lambda client=client, url=url: client.get(url), args.repeat, 5),
+                   timed_calls(lambda client=client, url=url: client.get(url), args.repeat, 5),
                    goal_ms=GOAL_PAGE_MS)
         )  # fmt: skip
     if not has_page:
@@ -277,7 +266,7 @@ def baseline_timings(args, day: date, now: datetime) -> list[Timing]:
         code = user.jurisdiction_id
         result.append(
             Timing(f"  baseline: raw aggregates, {level} {code}",
-                   timed(lambda code=code: direct_figures(code, day, now),
+                   timed_calls(lambda code=code: direct_figures(code, day, now),
                          args.baseline_repeat, 1))
         )  # fmt: skip
     return result

@@ -13,7 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -104,3 +104,15 @@ def p95(seconds: list[float]) -> float:
     """The 95th percentile by nearest rank: the value 95 % of the runs were at or under."""
     ordered = sorted(seconds)
     return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
+
+
+def timed_calls(call: Callable[[], object], repeat: int, warmup: int = 3) -> list[float]:
+    """Wall seconds of each of `repeat` calls, after `warmup` untimed ones (caches, plans)."""
+    for _ in range(warmup):
+        call()
+    seconds = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        call()
+        seconds.append(time.perf_counter() - started)
+    return seconds

@@ -45,12 +45,11 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from common import REPO, p95, print_machine
+from common import REPO, p95, print_machine, timed_calls
 
 COUNTIES, TOWNS, VILLAGES = 5, 10, 10
 CITY = "9902"
@@ -384,17 +383,6 @@ class Figure:
     @property
     def p95(self) -> float:
         return p95(self.seconds)
-
-
-def timed_calls(call: Callable[[], object], repeat: int, warmup: int = 3) -> list[float]:
-    for _ in range(warmup):
-        call()
-    seconds = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        call()
-        seconds.append(time.perf_counter() - started)
-    return seconds
 
 
 def measure_lists(world: World, args) -> list[Figure]:
