@@ -1,10 +1,12 @@
 """Every write about daily briefings: generate (or regenerate) a draft, save the commander's
 notes, publish (which freezes the content), and the morning run for every town and county."""
 
+import logging
 from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -12,8 +14,10 @@ from fangyi.command import rollups
 from fangyi.command.briefings import build_content
 from fangyi.command.models import Briefing, BriefingStatus, DailyFigure
 from fangyi.core.audit import Actor, record_audit
-from fangyi.core.models import AuditAction, Jurisdiction
-from fangyi.core.services import require_in_jurisdiction, require_permission
+from fangyi.core.models import AlertKind, AuditAction, Jurisdiction
+from fangyi.core.services import raise_alert, require_in_jurisdiction, require_permission
+
+logger = logging.getLogger(__name__)
 
 NOTES_MAX_CHARS = 5000
 MORNING_LEVELS = ("town", "county")
@@ -107,7 +111,9 @@ def publish_briefing(actor: Actor, briefing: Briefing) -> Briefing:
 
 
 def generate_morning_briefings(now: datetime | None = None) -> int:
-    """Yesterday's briefing of every town and county with figures, unless generated already."""
+    """Yesterday's briefing of every town and county with figures, unless generated already.
+    One that fails is logged and raised as an alert to its jurisdiction (its commander can
+    generate it on the page), and the others are still generated."""
     now = now or timezone.now()
     day = rollups.local_day(now) - timedelta(days=1)
     rollups.refresh_rollups(everything=True, now=now)
@@ -120,6 +126,20 @@ def generate_morning_briefings(now: datetime | None = None) -> int:
     ).order_by("code"):
         if jurisdiction.code in done:
             continue
-        generate_briefing(actor, jurisdiction, day, now=now, refresh=False)
+        try:
+            generate_briefing(actor, jurisdiction, day, now=now, refresh=False)
+        except Exception:
+            logger.exception("the morning briefing of %s for %s failed", jurisdiction.code, day)
+            raise_alert(
+                AlertKind.BRIEFING_FAILED,
+                jurisdiction=jurisdiction,
+                message=_(
+                    "The daily briefing of %(day)s was not generated this morning: generate it on the briefings page."
+                )
+                % {"day": day.isoformat()},
+                link=reverse("command:briefings"),
+                raised_at=now,
+            )
+            continue
         count += 1
     return count

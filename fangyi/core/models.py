@@ -543,6 +543,7 @@ class AlertKind(models.TextChoices):
     LOW_STOCK = "low_stock", _("stock below its threshold")
     EXPIRING = "expiring", _("batch near its expiry date")
     SERVICE_OVERDUE = "service_overdue", _("household service overdue")
+    BRIEFING_FAILED = "briefing_failed", _("daily briefing not generated")
 
 
 class AlertQuerySet(ScopedQuerySet):

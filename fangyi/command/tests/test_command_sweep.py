@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from fangyi.command.management.commands.command_sweep import Command
 from fangyi.command.models import Briefing, DailyFigure, RollupRun
-from fangyi.core.models import AlertKind
+from fangyi.core.models import Alert, AlertKind
 from fangyi.core.services import raise_alert
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -70,3 +70,32 @@ def test_it_does_the_morning_run_once_across_processes_despite_an_early_draft(
     assert Command().sweep() == 1  # the county's; 青山镇's draft is kept
     assert Briefing.objects.get(jurisdiction=town).generated_by == carol.username
     assert Command().sweep() == 0  # a new process (a timer's run) does not redo it
+
+
+def test_one_failed_briefing_does_not_stop_the_others(
+    town, county, village_a, settings, monkeypatch, caplog
+):
+    """A briefing that cannot be built (injected here: a fault in its content) is logged and
+    raised to its town; the county's is still generated, and the run is not retried."""
+    from fangyi.command import services
+
+    settings.BRIEFING_TIME = "07:00"
+    monkeypatch.setattr(timezone, "now", lambda: MORNING)
+    _fever_yesterday(village_a, MORNING)
+    build_content = services.build_content
+
+    def failing_for_the_town(jurisdiction, day, now):
+        if jurisdiction.code == town.code:
+            raise RuntimeError("a fault in the town's data")
+        return build_content(jurisdiction, day, now)
+
+    monkeypatch.setattr(services, "build_content", failing_for_the_town)
+    sweep = Command()
+    assert sweep.sweep() == 1
+    assert list(Briefing.objects.values_list("jurisdiction_id", flat=True)) == [county.code]
+    alert = Alert.objects.get(kind=AlertKind.BRIEFING_FAILED)
+    assert alert.jurisdiction == town and alert.link == "/command/briefings/"
+    assert "2026-12-01" in alert.message
+    assert "a fault in the town's data" in caplog.text
+    assert sweep.sweep() == 0  # done for today: the commander generates the town's by hand
+    assert Alert.objects.filter(kind=AlertKind.BRIEFING_FAILED).count() == 1
